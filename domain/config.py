@@ -1,0 +1,304 @@
+"""`SnifferConfig`: every runtime parameter of the job in one validated object.
+
+Where a value comes from, highest first (docs/contract.md, "Running it"):
+
+1. environment variables ``SNIFFER_<FIELD>`` (lists as JSON),
+2. the TOML file named by ``SNIFFER_CONFIG``,
+3. the preset named by ``SNIFFER_PRESET`` (``standard`` when unset),
+4. the defaults below.
+
+`load_config` turns every problem (a bad value, an unknown key, an unreadable file, an unknown
+preset) into a `ConfigError` holding one line per problem, so the job can print them all and exit 2
+before the dataflow starts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
+
+ENV_PREFIX = "SNIFFER_"
+CONFIG_FILE_ENV = "SNIFFER_CONFIG"
+PRESET_ENV = "SNIFFER_PRESET"
+
+PUMP_FUN_PROGRAM = "6EF8rrecthR5Dkzon8Nwu78hRvfCKubJ14M5uBEwF6P"
+RAYDIUM_AMM_V4_PROGRAM = "675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8"
+PUMP_SWAP_PROGRAM = "pAMMBay6oceH9fJKBRHGP5D4bD4sWpmSwMn52FMfXEA"
+KNOWN_LAUNCHPAD_PROGRAMS = (PUMP_FUN_PROGRAM, RAYDIUM_AMM_V4_PROGRAM, PUMP_SWAP_PROGRAM)
+
+#: The seed's deployment recommendations (contract, "Presets"). Only what differs from the
+#: defaults is listed; `standard` is the defaults themselves.
+PRESETS: dict[str, dict[str, Any]] = {
+    "standard": {},
+    "high_throughput": {
+        "batch_send_mode": "async",
+        "send_max_retries": 5,
+        "send_retry_delay_us": 50,
+        "stream_buffer_capacity": 4096,
+        "graceful_shutdown_timeout_ms": 10000,
+    },
+    "low_latency": {
+        "batch_send_mode": "sync",
+        "send_max_retries": 1,
+        "send_retry_delay_us": 10,
+        "batch_size": 5,
+        "batch_timeout_ms": 5,
+    },
+}
+
+DEFAULT_METRICS_PORT = 9464
+
+
+class ConfigError(Exception):
+    """The configuration is unusable; `problems` holds one human-readable line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class SnifferConfig(BaseSettings):
+    """Every runtime parameter of the sniffer. Names and defaults of the seed's fields are fixed
+    by the contract; the rest are the project's own."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        case_sensitive=False,
+        validate_default=True,
+        frozen=True,
+    )
+
+    # --- the seed's runtime parameters (contract: exact names and defaults) ---
+    batch_size: int = Field(16, gt=0)
+    batch_timeout_ms: int = Field(10, gt=0)
+    send_max_retries: int = Field(3, ge=0)
+    send_retry_delay_us: int = Field(100, ge=0)
+    stream_buffer_capacity: int = Field(2048, gt=0)
+    drop_policy: Literal["drop_oldest", "drop_newest", "block"] = "drop_newest"
+    batch_send_mode: Literal["sync", "async"] = "sync"
+    graceful_shutdown_timeout_ms: int = Field(5000, gt=0)
+
+    # --- sources ---
+    source: Literal["synthetic", "replay", "solana_ws", "redis", "kafka"] = "synthetic"
+    synthetic_rate: float = Field(200.0, ge=0)
+    synthetic_launch_ratio: float = Field(0.01, ge=0, le=1)
+    synthetic_total: int | None = Field(None, ge=0)
+    synthetic_seed: int | None = None
+    synthetic_partitions: int = Field(1, gt=0, le=1024)
+    replay_path: Path | None = None
+    replay_rate: float = Field(0.0, ge=0)
+    ws_url: SecretStr | None = None
+    ws_programs: list[str] = Field(default_factory=lambda: list(KNOWN_LAUNCHPAD_PROGRAMS))
+    record_path: Path | None = None
+
+    # --- sinks ---
+    sink: Literal["stdout", "jsonl", "null", "redis", "webhook", "kafka"] = "stdout"
+    sink_path: Path | None = None
+    sink_url: SecretStr | None = None
+    sink_topic: str = Field("sniffer.candidates", min_length=1)
+    sink_rate_limit: float = Field(0.0, ge=0)
+    sink_delay_ms: float = Field(0.0, ge=0)
+
+    # --- observability ---
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(DEFAULT_METRICS_PORT, ge=0, le=65535)
+    snapshot_path: Path | None = None
+    dead_letter_path: Path | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- delivery ---
+    max_candidate_age_ms: int = Field(0, ge=0)
+
+    # --- dedup ---
+    dedup_capacity: int = Field(
+        100_000, gt=0, description="signatures and mints remembered (each) for deduplication"
+    )
+
+    # --- filters: all off by default, so every successful launch becomes a candidate ---
+    filter_creator_deny: list[str] = Field(default_factory=list)
+    filter_name_patterns: list[str] = Field(
+        default_factory=list, description="regexes; a launch whose name matches is rejected"
+    )
+    filter_symbol_patterns: list[str] = Field(
+        default_factory=list, description="regexes; a launch whose symbol matches is rejected"
+    )
+    filter_min_initial_buy_sol: float | None = Field(None, ge=0)
+    filter_max_initial_buy_sol: float | None = Field(None, ge=0)
+    filter_serial_max_launches: int = Field(
+        0, ge=0, description="reject a creator's launches beyond this many per window; 0 = off"
+    )
+    filter_serial_window_s: float = Field(3 * 3600.0, gt=0)
+
+    # --- scoring ---
+    score_high_threshold: float = Field(0.6, ge=0, le=1)
+    score_ema_half_life_s: float = Field(3600.0, gt=0)
+    score_buy_full_sol: float = Field(2.0, gt=0)
+    score_creator_capacity: int = Field(100_000, gt=0)
+
+    @field_validator("filter_name_patterns", "filter_symbol_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+        return patterns
+
+    @field_validator("ws_programs")
+    @classmethod
+    def _programs_not_empty(cls, programs: list[str]) -> list[str]:
+        if not programs:
+            raise ValueError("at least one program id is needed")
+        return programs
+
+    @model_validator(mode="after")
+    def _fields_that_need_each_other(self) -> SnifferConfig:
+        problems = []
+        if self.source == "replay" and self.replay_path is None:
+            problems.append("source=replay needs replay_path")
+        if self.source == "solana_ws" and self.ws_url is None:
+            problems.append("source=solana_ws needs ws_url")
+        if self.sink == "jsonl" and self.sink_path is None:
+            problems.append("sink=jsonl needs sink_path")
+        if self.sink in ("redis", "webhook", "kafka") and self.sink_url is None:
+            problems.append(f"sink={self.sink} needs sink_url")
+        low, high = self.filter_min_initial_buy_sol, self.filter_max_initial_buy_sol
+        if low is not None and high is not None and low > high:
+            problems.append(
+                f"filter_min_initial_buy_sol={low} is above filter_max_initial_buy_sol={high}"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Init kwargs carry the TOML file and the preset, already merged in that order by
+        # `load_config`; the environment sits above both, as the contract requires.
+        return (env_settings, init_settings)
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> SnifferConfig:
+    """Build the configuration from the environment, the TOML file and the preset.
+
+    Raises `ConfigError` with one line per problem.
+    """
+    environ = os.environ if environ is None else environ
+    problems: list[str] = []
+
+    preset_name = environ.get(PRESET_ENV, "standard").strip() or "standard"
+    preset = PRESETS.get(preset_name)
+    if preset is None:
+        problems.append(
+            f"{PRESET_ENV}={preset_name!r}: unknown preset; choose one of {', '.join(PRESETS)}"
+        )
+        preset = {}
+
+    from_file: dict[str, Any] = {}
+    config_file = environ.get(CONFIG_FILE_ENV)
+    if config_file:
+        try:
+            from_file = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+        except OSError as exc:
+            problems.append(f"{CONFIG_FILE_ENV}={config_file!r}: cannot read it: {exc.strerror}")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            problems.append(f"{CONFIG_FILE_ENV}={config_file!r}: not valid TOML: {exc}")
+
+    known = set(SnifferConfig.model_fields)
+    for name in sorted(environ):
+        if not name.upper().startswith(ENV_PREFIX) or name.upper() in (CONFIG_FILE_ENV, PRESET_ENV):
+            continue
+        field = name[len(ENV_PREFIX) :].lower()
+        if field not in known:
+            problems.append(f"{name}: unknown setting (no field {field!r} in SnifferConfig)")
+
+    if problems:
+        raise ConfigError(problems)
+
+    merged = {**preset, **from_file}
+    try:
+        if environ is os.environ:
+            return SnifferConfig(**merged)
+        return _with_environ(environ, merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    except SettingsError as exc:
+        raise ConfigError([_describe_settings_error(exc)]) from None
+
+
+def _with_environ(environ: Mapping[str, str], merged: dict[str, Any]) -> SnifferConfig:
+    """Build from an explicit environment (tests) without touching `os.environ`."""
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(environ)
+        return SnifferConfig(**merged)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _describe(exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc = ".".join(str(part) for part in error["loc"]) or "configuration"
+        msg = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{loc}={error['input']!r}: unknown setting (no such field)")
+        elif loc == "configuration":
+            lines.append(f"configuration: {msg}")
+        else:
+            lines.append(f"{loc}={error['input']!r}: {msg}")
+    return lines
+
+
+def _describe_settings_error(exc: SettingsError) -> str:
+    # pydantic-settings words this as 'error parsing value for field "x" from source "Env..."'.
+    match = re.search(r'field "([^"]+)"', str(exc))
+    if match:
+        field = match.group(1)
+        value = os.environ.get(ENV_PREFIX + field.upper(), "")
+        return f"{ENV_PREFIX}{field.upper()}={value!r}: not valid JSON (lists are given as JSON)"
+    return f"configuration: {exc}"
+
+
+def field_names() -> list[str]:
+    """Every configuration field, for documentation and tests."""
+    return list(SnifferConfig.model_fields)
+
+
+def describe_field(name: str) -> FieldInfo:
+    return SnifferConfig.model_fields[name]

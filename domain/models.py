@@ -1,0 +1,137 @@
+"""The records that travel through the dataflow.
+
+Plain slotted dataclasses, not pydantic models: one of these is built per frame on the hot path,
+and a validated model costs several times more than the decode itself (see docs/bytewax.md in the
+team notes: a `model_validate` per item cut throughput sixfold).
+
+Times are seconds since the Unix epoch (``time.time()``), so they mean the same thing in every
+process of a cluster and survive pickling into recovery snapshots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+#: The launchpads the detector knows, as they appear in the ``launchpad`` output field.
+PUMP_FUN = "pump_fun"
+RAYDIUM_AMM_V4 = "raydium_amm_v4"
+PUMP_SWAP = "pump_swap"
+LAUNCHPADS = (PUMP_FUN, RAYDIUM_AMM_V4, PUMP_SWAP)
+
+HIGH = "HIGH"
+LOW = "LOW"
+PRIORITIES = (HIGH, LOW)
+
+
+@dataclass(frozen=True, slots=True)
+class RawFrame:
+    """One frame as a source received it, before any parsing.
+
+    ``payload`` is the JSON text exactly as it came off the wire or out of the file.
+    ``arrived_at`` is when the source received it: staleness and detect-to-send latency count
+    from here.
+    """
+
+    payload: bytes | str
+    arrived_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """A successful launch found in one transaction, before dedup, filters and scoring.
+
+    Fields the frame does not carry are ``None`` (a logs-only Raydium frame has no mint).
+    ``slot`` is the chain's clock: anything that must be reproducible run after run (the
+    per-creator launch-rate EMA, the serial-launcher window) counts time in slots, never in
+    wall-clock seconds.
+    """
+
+    signature: str
+    slot: int | None
+    launchpad: str
+    mint: str | None
+    creator: str | None
+    name: str | None
+    symbol: str | None
+    uri: str | None
+    initial_buy_sol: float | None
+    arrived_at: float
+    detected_at: float
+    #: True when the logs were cut ("Log truncated") before everything could be read.
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidFrame:
+    """A frame that could not be understood: counted in ``tx_invalid`` under ``reason``."""
+
+    reason: str
+    detail: str
+    payload: str
+    arrived_at: float
+
+    def dead_letter_line(self) -> bytes:
+        """One JSON line for the dead-letter file."""
+        return orjson.dumps(
+            {
+                "kind": "invalid_frame",
+                "reason": self.reason,
+                "detail": self.detail,
+                "arrived_at": _iso(self.arrived_at),
+                "frame": self.payload,
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A launch that passed dedup and filters, with its score and priority: the job's output."""
+
+    launch: Launch
+    score: float
+    priority: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's output object, keys in the contract's order."""
+        launch = self.launch
+        return {
+            "signature": launch.signature,
+            "slot": launch.slot,
+            "launchpad": launch.launchpad,
+            "mint": launch.mint,
+            "creator": launch.creator,
+            "name": launch.name,
+            "symbol": launch.symbol,
+            "uri": launch.uri,
+            "initial_buy_sol": launch.initial_buy_sol,
+            "priority": self.priority,
+            "score": self.score,
+            "detected_at": _iso(launch.detected_at),
+        }
+
+    def json_line(self) -> bytes:
+        """The candidate as one line of JSON, without the trailing newline."""
+        return orjson.dumps(self.to_json())
+
+    def dead_letter_line(self, reason: str) -> bytes:
+        """One JSON line for the dead-letter file, for a candidate that could not be delivered."""
+        return orjson.dumps({"kind": "candidate", "reason": reason, "candidate": self.to_json()})
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Candidates of one priority handed to the send path together."""
+
+    priority: str
+    candidates: tuple[Candidate, ...]
+    #: When the first candidate entered the batch (wall clock, seconds).
+    opened_at: float
+
+
+def _iso(ts: float) -> str:
+    """RFC 3339 UTC with microseconds and a ``Z``, as in the contract's example."""
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

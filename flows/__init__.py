@@ -1,0 +1,1 @@
+"""Dataflow wiring. `flows.sniffer` is what `python -m bytewax.run flows.sniffer` runs."""

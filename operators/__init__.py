@@ -1,0 +1,1 @@
+"""The dataflow's steps: decoding and launch detection, dedup, filters, scoring, batching."""
