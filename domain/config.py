@@ -28,7 +28,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -108,7 +107,7 @@ class SnifferConfig(BaseSettings):
     synthetic_rate: float = Field(200.0, ge=0)
     synthetic_launch_ratio: float = Field(0.01, ge=0, le=1)
     synthetic_total: int | None = Field(None, ge=0)
-    synthetic_seed: int | None = None
+    synthetic_seed: int = 1
     synthetic_partitions: int = Field(1, gt=0, le=1024)
     replay_path: Path | None = None
     replay_rate: float = Field(0.0, ge=0)
@@ -256,7 +255,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> SnifferConfig:
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
     except SettingsError as exc:
-        raise ConfigError([_describe_settings_error(exc)]) from None
+        raise ConfigError([_describe_settings_error(exc, environ)]) from None
 
 
 def _with_environ(environ: Mapping[str, str], merged: dict[str, Any]) -> SnifferConfig:
@@ -285,20 +284,11 @@ def _describe(exc: ValidationError) -> list[str]:
     return lines
 
 
-def _describe_settings_error(exc: SettingsError) -> str:
+def _describe_settings_error(exc: SettingsError, environ: Mapping[str, str]) -> str:
     # pydantic-settings words this as 'error parsing value for field "x" from source "Env..."'.
     match = re.search(r'field "([^"]+)"', str(exc))
     if match:
         field = match.group(1)
-        value = os.environ.get(ENV_PREFIX + field.upper(), "")
+        value = environ.get(ENV_PREFIX + field.upper(), "")
         return f"{ENV_PREFIX}{field.upper()}={value!r}: not valid JSON (lists are given as JSON)"
     return f"configuration: {exc}"
-
-
-def field_names() -> list[str]:
-    """Every configuration field, for documentation and tests."""
-    return list(SnifferConfig.model_fields)
-
-
-def describe_field(name: str) -> FieldInfo:
-    return SnifferConfig.model_fields[name]

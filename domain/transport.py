@@ -1,0 +1,29 @@
+"""The seam between the send path (operators) and the systems candidates go to (connectors).
+
+A transport delivers one batch or raises; everything around a send (buffering, drop policies,
+rate limit, retries, counting) is the send path's job, so each connector stays small.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.models import Batch
+
+
+class SendError(Exception):
+    """A batch could not be delivered. `retryable` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Transport(Protocol):
+    """Delivers batches of candidates to one downstream system."""
+
+    def send(self, batch: Batch) -> None:
+        """Deliver the batch, or raise (`SendError` for a known failure)."""
+
+    def close(self) -> None:
+        """Flush and release what the transport holds."""

@@ -1,0 +1,89 @@
+"""The sniffer's dataflow, wired from a `SnifferConfig`. Wiring only: every decision about data
+is made in an operator.
+
+    source ─> detect ─┬─> dedup ─> filter ─> score ─┬─ HIGH ─> batch_high ─┐
+                      │   (one key: cluster-wide     └─ LOW ──> batch_low ──┴─> deliver
+                      │    dedup, order kept)
+                      └─> invalid frames ─> dead-letter file (when configured)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import bytewax.operators as op
+from bytewax.dataflow import Dataflow
+from bytewax.inputs import Source
+
+from connectors.dead_letter import DeadLetterFile, DeadLetterSink
+from domain.config import SnifferConfig
+from domain.metrics import Metrics
+from domain.models import HIGH, LOW, Batch, Candidate, InvalidFrame, Launch, RawFrame
+from domain.transport import Transport
+from flows.endpoints import make_source, make_transport_factory
+from operators.batching import batch_candidates
+from operators.dedup import dedup_launches
+from operators.delivery import DeliverySink
+from operators.detection import detect_launches
+from operators.filters import filter_launches
+from operators.scoring import score_launches
+
+#: Every launch goes to one key: see the module docstring of operators/dedup.py.
+CANDIDATE_KEY = "launches"
+
+
+def _one_key(_launch: Launch) -> str:
+    return CANDIDATE_KEY
+
+
+def _is_high(item: tuple[str, Candidate]) -> bool:
+    return item[1].priority == HIGH
+
+
+def _dead_letter_line(invalid: InvalidFrame) -> bytes:
+    return invalid.dead_letter_line()
+
+
+def _batch_of(item: tuple[str, Batch]) -> Batch:
+    return item[1]
+
+
+def build_flow(
+    config: SnifferConfig,
+    metrics: Metrics,
+    *,
+    source: Source[RawFrame] | None = None,
+    transport_factory: Callable[[int], Transport] | None = None,
+    flow_id: str = "sniffer",
+) -> Dataflow:
+    """The whole job. Tests may hand in their own source or transports."""
+    flow = Dataflow(flow_id)
+    frames = op.input("frames", flow, source if source is not None else make_source(config))
+
+    detected = detect_launches("detect", frames, metrics)
+    dead_letters = (
+        DeadLetterFile(config.dead_letter_path, metrics) if config.dead_letter_path else None
+    )
+    if dead_letters is not None:
+        lines = op.map("invalid_lines", detected.invalid, _dead_letter_line)
+        op.output("dead_letter", lines, DeadLetterSink(dead_letters))
+
+    keyed = op.key_on("one_key", detected.launches, _one_key)
+    unique = dedup_launches("dedup", keyed, config.dedup_capacity, metrics)
+    kept = filter_launches("filter", unique, config, metrics)
+    candidates = score_launches("score", kept, config, metrics)
+
+    by_priority = op.branch("priority", candidates, _is_high)
+    timeout = timedelta(milliseconds=config.batch_timeout_ms)
+    high = batch_candidates("batch_high", by_priority.trues, HIGH, config.batch_size, timeout)
+    low = batch_candidates("batch_low", by_priority.falses, LOW, config.batch_size, timeout)
+    batches = op.map("unkey", op.merge("batches", high, low), _batch_of)
+
+    sink = DeliverySink(
+        transport_factory if transport_factory is not None else make_transport_factory(config),
+        metrics,
+        dead_letter=dead_letters.append if dead_letters is not None else None,
+    )
+    op.output("deliver", batches, sink)
+    return flow

@@ -1,0 +1,104 @@
+"""Dedup: the same signature or the same mint is never a candidate twice.
+
+Duplicates are normal on Solana feeds (reconnect overlap, two sources side by side, a duplicate
+subscription, forks at ``processed``), so the job deduplicates by signature, then by mint. The flow
+keys every launch with one constant key, so this step sees every launch of the cluster, whichever
+partition or process decoded it, and one remembered set is enough to make dedup cluster-correct.
+
+Memory is bounded: at most ``capacity`` signatures and ``capacity`` mints are remembered, and the
+oldest one is forgotten first. A duplicate does not refresh what is remembered: copies of one
+launch arrive within seconds of each other, long before a capacity of thousands wraps around.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import bytewax.operators as op
+from bytewax.dataflow import operator
+from bytewax.operators import KeyedStream, StatefulLogic
+
+from domain.metrics import Metrics
+from domain.models import Launch
+
+__all__ = ["DedupLogic", "DedupState", "dedup_launches"]
+
+
+@dataclass(frozen=True, slots=True)
+class DedupState:
+    """What dedup remembers, oldest first: the recoverable state of the step."""
+
+    signatures: tuple[str, ...] = ()
+    mints: tuple[str, ...] = ()
+
+
+class _RecentSet:
+    """A set that remembers at most `capacity` values, forgetting the oldest first.
+
+    A set for membership plus a deque for age: both O(1) per value. (Evicting from the front of a
+    plain insertion-ordered dict with ``next(iter(d))`` looked O(1) but measured 19 us per value at
+    a capacity of 100,000, against 0.5 us here, because the scan skips every deleted slot.)
+    """
+
+    __slots__ = ("_capacity", "_members", "_order")
+
+    def __init__(self, capacity: int, values: Iterable[str] = ()) -> None:
+        self._capacity = capacity
+        # On resume with a smaller capacity than the snapshot was taken with, keep the newest.
+        self._order: deque[str] = deque(values, maxlen=capacity)
+        self._members = set(self._order)
+
+    def __contains__(self, value: str) -> bool:
+        return value in self._members
+
+    def add(self, value: str) -> None:
+        if len(self._order) == self._capacity:
+            self._members.discard(self._order[0])  # the deque drops it on append
+        self._order.append(value)
+        self._members.add(value)
+
+    def snapshot(self) -> tuple[str, ...]:
+        return tuple(self._order)
+
+
+class DedupLogic(StatefulLogic[Launch, Launch, DedupState]):
+    """Pass a launch through unless its signature, or its mint when known, was seen before."""
+
+    def __init__(self, capacity: int, metrics: Metrics, state: DedupState | None = None) -> None:
+        if capacity <= 0:
+            raise ValueError(f"dedup capacity={capacity} must be > 0")
+        state = state if state is not None else DedupState()
+        self._signatures = _RecentSet(capacity, state.signatures)
+        self._mints = _RecentSet(capacity, state.mints)
+        self._duplicates = metrics.duplicates
+
+    def on_item(self, value: Launch) -> tuple[Iterable[Launch], bool]:
+        mint = value.mint
+        if value.signature in self._signatures or (mint is not None and mint in self._mints):
+            self._duplicates.inc()
+            return ((), StatefulLogic.RETAIN)
+        self._signatures.add(value.signature)
+        if mint is not None:
+            self._mints.add(mint)
+        return ((value,), StatefulLogic.RETAIN)
+
+    def snapshot(self) -> DedupState:
+        return DedupState(self._signatures.snapshot(), self._mints.snapshot())
+
+
+@operator
+def dedup_launches(
+    step_id: str, up: KeyedStream[Launch], capacity: int, metrics: Metrics
+) -> KeyedStream[Launch]:
+    """Drop every launch whose signature or mint was seen before, counting it in `duplicates`.
+
+    Dedup is per key: key every launch with one constant key for cluster-wide dedup.
+    `capacity` bounds how many signatures and how many mints (each) are remembered.
+    """
+
+    def builder(resume_state: DedupState | None) -> DedupLogic:
+        return DedupLogic(capacity, metrics, resume_state)
+
+    return op.stateful("stateful", up, builder)

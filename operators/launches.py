@@ -1,0 +1,496 @@
+"""Launch detection: which launchpad created what, read from a transaction's logs.
+
+How a launch looks on the wire is in docs/solana.md. In short:
+
+- pump.fun: ``Program log: Instruction: Create`` or ``... CreateV2`` inside the pump.fun invoke
+  frame, then a ``Program data:`` line holding the Anchor CreateEvent, then (usually) the
+  creator's first buy as a TradeEvent.
+- Raydium AMM v4: ``Program log: initialize2: InitializeInstruction2 {...}`` inside the Raydium
+  frame; the mints are only in the instruction's accounts, so a logs-only frame has no mint.
+- PumpSwap: ``Program log: Instruction: CreatePool`` inside the PumpSwap frame, with a
+  CreatePoolEvent.
+
+Matching is on EXACT lines inside the launchpad's own frame, tracked with an invoke stack:
+pump.fun's ``Instruction: CreateTokenAccount`` is not a launch, nor is the ATA program's
+``Program log: Create``, nor a ``Create`` line logged by some other program in a transaction that
+calls pump.fun elsewhere.
+
+Cost: the caller hands over the log lines joined into one string; two substring scans of it reject
+almost every frame before any per-line work. Only frames holding a marker walk the invoke stack.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from domain.models import PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4
+from operators.borsh import BorshReader, EndOfData, b58decode, b58encode
+
+__all__ = [
+    "PUMP_FUN_PROGRAM",
+    "PUMP_SWAP_PROGRAM",
+    "RAYDIUM_AMM_V4_PROGRAM",
+    "WRAPPED_SOL",
+    "FoundLaunch",
+    "UndecodableEvent",
+    "find_launch",
+    "may_hold_launch",
+]
+
+PUMP_FUN_PROGRAM = "6EF8rrecthR5Dkzon8Nwu78hRvfCKubJ14M5uBEwF6P"
+RAYDIUM_AMM_V4_PROGRAM = "675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8"
+PUMP_SWAP_PROGRAM = "pAMMBay6oceH9fJKBRHGP5D4bD4sWpmSwMn52FMfXEA"
+WRAPPED_SOL = "So11111111111111111111111111111111111111112"
+_WRAPPED_SOL_BYTES = b58decode(WRAPPED_SOL)
+
+# Anchor event discriminators: sha256("event:<Name>")[:8].
+CREATE_EVENT = bytes.fromhex("1b72a94ddeeb6376")
+TRADE_EVENT = bytes.fromhex("bddb7fd34ee661ee")
+CREATE_POOL_EVENT = hashlib.sha256(b"event:CreatePoolEvent").digest()[:8]
+# Anchor's emit_cpi! puts an event in the data of a self-invocation, behind this tag (Anchor's
+# EVENT_IX_TAG: sha256("anchor:event")[:8] as a little-endian u64). pump.fun does both: a
+# "Program data:" line AND the self-CPI, which is how a full-transaction frame still has the
+# event after its logs were truncated.
+EVENT_CPI_TAG = bytes.fromhex("e445a52e51cb9a1d")
+
+_PUMP_CREATE_LINES = frozenset(
+    ("Program log: Instruction: Create", "Program log: Instruction: CreateV2")
+)
+_CREATE_POOL_LINE = "Program log: Instruction: CreatePool"
+_INITIALIZE2_PREFIX = "Program log: initialize2: InitializeInstruction2"
+_LAUNCHPAD_PROGRAMS = frozenset((PUMP_FUN_PROGRAM, RAYDIUM_AMM_V4_PROGRAM, PUMP_SWAP_PROGRAM))
+_LOG = "Program log: "
+_DATA = "Program data: "
+_TRUNCATED = "Log truncated"
+# base64 of TRADE_EVENT's 8 bytes begins with these 10 characters (60 of its 64 bits).
+_TRADE_EVENT_LINE = "Program data: " + base64.b64encode(TRADE_EVENT).decode()[:10]
+
+if sys.version_info >= (3, 11):
+
+    def _b64decode(text: str) -> bytes:
+        """Strict base64: any character outside the alphabet or a bad padding is an error."""
+        return binascii.a2b_base64(text, strict_mode=True)
+
+else:  # pragma: no cover - Python 3.10
+
+    def _b64decode(text: str) -> bytes:
+        return base64.b64decode(text, validate=True)
+
+
+# The cheap pre-filter: every launch line above contains one of these.
+_MARKERS = ("Instruction: Create", "initialize2: InitializeInstruction2")
+
+# Raydium AMM v4 initialize2: instruction tag 1; accounts [8] coin mint, [9] pc mint, [17] creator.
+_RAYDIUM_INITIALIZE2_TAG = 1
+_RAYDIUM_COIN_MINT, _RAYDIUM_PC_MINT, _RAYDIUM_CREATOR = 8, 9, 17
+
+_LAMPORTS_PER_SOL = 1_000_000_000
+# Longest instruction data worth decoding (base58 decoding is quadratic in the length): a CPI event
+# is a few hundred characters, a Raydium initialize2 about 35.
+_MAX_DATA_CHARS = 4096
+
+
+class UndecodableEvent(Exception):
+    """Launch logs are present but the event data is corrupt (not base64)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FoundLaunch:
+    """What detection learned about one launch; fields the frame does not carry are None."""
+
+    launchpad: str
+    mint: str | None = None
+    creator: str | None = None
+    name: str | None = None
+    symbol: str | None = None
+    uri: str | None = None
+    initial_buy_sol: float | None = None
+    truncated: bool = False
+
+
+def may_hold_launch(log_text: str) -> bool:
+    """False when the joined logs cannot hold a launch: the fast path for most frames."""
+    return _MARKERS[0] in log_text or _MARKERS[1] in log_text
+
+
+def find_launch(
+    logs: list[str],
+    log_text: str,
+    message: dict[str, Any] | None = None,
+    meta: dict[str, Any] | None = None,
+) -> FoundLaunch | None:
+    """The first launch in a successful transaction's logs, or None.
+
+    `message` and `meta` (the parsed transaction message and status meta, when the frame carries
+    them) supply Raydium's mints and stand in for a pump.fun or PumpSwap event the logs lost.
+    A frame holding two launches yields the first one only: one frame, at most one launch.
+    Raises `UndecodableEvent` when pump.fun's create event is not valid base64.
+    """
+    if not may_hold_launch(log_text):
+        return None
+    scan = _scan_logs(logs)
+    if scan is None:
+        return None
+    if scan.program == PUMP_FUN_PROGRAM:
+        return _pump_fun_launch(scan, message, meta)
+    if scan.program == PUMP_SWAP_PROGRAM:
+        return _pump_swap_launch(scan, message, meta)
+    return _raydium_launch(message, meta)
+
+
+# --- the log walk ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Scan:
+    program: str
+    #: Decoded event payloads from the launchpad's frames, the launch event first (if found).
+    events: list[bytes]
+    log_truncated: bool
+
+
+def _scan_logs(logs: list[str]) -> _Scan | None:
+    """Walk the invoke stack to the first launch line, then collect that launchpad's events.
+
+    Lines are tested cheapest-and-commonest first. Each log entry is one item of `logs`, and only
+    the runtime writes lines that do not start with "Program log: " / "Program data: ", so a
+    program cannot fake an invoke or success line by logging text that looks like one.
+    """
+    stack: list[str] = []
+    program: str | None = None  # the launchpad whose launch line was seen
+    launch_event = b""
+    events: list[bytes] = []
+    for line in logs:
+        if line.endswith(" success"):  # "Program <id> success"
+            if stack and not line.startswith(_LOG):
+                stack.pop()
+        elif line.startswith(_LOG):
+            if not stack or stack[-1] not in _LAUNCHPAD_PROGRAMS:
+                continue
+            top = stack[-1]
+            if program is None:
+                if top == PUMP_FUN_PROGRAM and line in _PUMP_CREATE_LINES:
+                    program, launch_event = PUMP_FUN_PROGRAM, CREATE_EVENT
+                elif top == PUMP_SWAP_PROGRAM and line == _CREATE_POOL_LINE:
+                    program, launch_event = PUMP_SWAP_PROGRAM, CREATE_POOL_EVENT
+                elif top == RAYDIUM_AMM_V4_PROGRAM and line.startswith(_INITIALIZE2_PREFIX):
+                    # Everything Raydium tells is in the accounts; nothing more to read here.
+                    return _Scan(RAYDIUM_AMM_V4_PROGRAM, events, False)
+            elif program == PUMP_FUN_PROGRAM and top == program and line in _PUMP_CREATE_LINES:
+                break  # a second pump.fun create: its event and trades belong to another launch
+        elif line.endswith(" compute units"):  # "Program <id> consumed N of M compute units"
+            continue
+        elif line.startswith(_DATA):
+            if program is None or not stack or stack[-1] != program:
+                continue
+            if events:
+                # Only trades are wanted now; their base64 prefix tells them apart undecoded.
+                if line.startswith(_TRADE_EVENT_LINE):
+                    data = _b64decode_or_none(line[14:])
+                    if data is not None and data[:8] == TRADE_EVENT:
+                        events.append(data)
+                continue
+            data = _b64decode_or_none(line[14:])
+            if data is None:
+                if program == PUMP_FUN_PROGRAM:
+                    raise UndecodableEvent(
+                        f"pump.fun create event is not valid base64: {line[14:60]!r}"
+                    )
+                continue  # PumpSwap: lenient, the launch is reported without its event
+            if data[:8] == launch_event:
+                events.append(data)
+                if program == PUMP_SWAP_PROGRAM:
+                    break  # the pool event is all PumpSwap tells
+        elif line.startswith("Program "):
+            # "Program <id> invoke [n]" opens a frame, "Program <id> failed: <error>" closes one.
+            space = line.find(" ", 8)
+            if line.startswith(" invoke [", space):
+                stack.append(line[8:space])
+            elif stack and line.startswith(" failed", space):
+                stack.pop()
+        elif line.startswith(_TRUNCATED):
+            if program is None:
+                return None
+            return _Scan(program, events, True)
+    if program is None:
+        return None
+    return _Scan(program, events, False)
+
+
+def _b64decode_or_none(text: str) -> bytes | None:
+    try:
+        return _b64decode(text)
+    except ValueError:  # binascii.Error, and non-ASCII text
+        return None
+
+
+# --- pump.fun ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _CreateEvent:
+    name: str | None = None
+    symbol: str | None = None
+    uri: str | None = None
+    mint: bytes | None = None
+    user: bytes | None = None
+    creator: bytes | None = None
+    #: True once every field of the oldest (2024) layout was read.
+    complete: bool = False
+
+
+def _read_create_event(data: bytes) -> _CreateEvent:
+    """CreateEvent: name, symbol, uri, mint, bonding_curve, user, then (2025+) creator, ...
+
+    Lenient: the 2024 layout stops after ``user``; a cut event keeps the fields read so far.
+    """
+    event = _CreateEvent()
+    reader = BorshReader(data, 8)
+    try:
+        event.name = reader.string()
+        event.symbol = reader.string()
+        event.uri = reader.string()
+        event.mint = reader.pubkey_bytes()
+        reader.skip(32)  # bonding_curve
+        event.user = reader.pubkey_bytes()
+        event.complete = True
+        event.creator = reader.pubkey_bytes()
+    except EndOfData:
+        pass
+    return event
+
+
+def _initial_buy_sol(event: _CreateEvent, trades: list[bytes]) -> float | None:
+    """The creator's first buy of the new mint in the same transaction, in SOL.
+
+    TradeEvent: mint, sol_amount (lamports), token_amount, is_buy, user, timestamp, ...
+    The buyer is the create's ``user`` (the signer), who may differ from the ``creator`` field.
+    """
+    if event.mint is None:
+        return None
+    buyers = {event.user, event.creator}
+    for data in trades:
+        reader = BorshReader(data, 8)
+        try:
+            mint = reader.pubkey_bytes()
+            lamports = reader.u64()
+            reader.skip(8)  # token_amount
+            is_buy = reader.boolean()
+            user = reader.pubkey_bytes()
+        except EndOfData:
+            continue
+        if is_buy and mint == event.mint and user in buyers:
+            return lamports / _LAMPORTS_PER_SOL
+    return None
+
+
+def _pump_fun_launch(
+    scan: _Scan, message: dict[str, Any] | None, meta: dict[str, Any] | None
+) -> FoundLaunch:
+    events = scan.events
+    event = _read_create_event(events[0]) if events else _CreateEvent()
+    initial_buy = _initial_buy_sol(event, events[1:])
+    if message is not None and (not event.complete or (initial_buy is None and scan.log_truncated)):
+        # The logs lost the event or the buy (truncated or cut): the self-CPI copies in the
+        # instructions are independent of the log limit.
+        cpi_events = _cpi_events(message, meta, PUMP_FUN_PROGRAM, CREATE_EVENT)
+        if cpi_events:
+            from_cpi = _read_create_event(cpi_events[0])
+            if from_cpi.complete and (not event.complete or from_cpi.mint == event.mint):
+                event = from_cpi
+                initial_buy = _initial_buy_sol(from_cpi, cpi_events[1:])
+    creator = event.creator if event.creator is not None else event.user
+    return FoundLaunch(
+        launchpad=PUMP_FUN,
+        mint=b58encode(event.mint) if event.mint is not None else None,
+        creator=b58encode(creator) if creator is not None else None,
+        name=event.name,
+        symbol=event.symbol,
+        uri=event.uri,
+        initial_buy_sol=initial_buy,
+        truncated=scan.log_truncated or not event.complete,
+    )
+
+
+# --- PumpSwap ----------------------------------------------------------------------------------
+
+
+def _pump_swap_launch(
+    scan: _Scan, message: dict[str, Any] | None, meta: dict[str, Any] | None
+) -> FoundLaunch:
+    """CreatePoolEvent: timestamp i64, index u16, creator, base_mint, quote_mint, ...
+
+    The token is base_mint, unless base is wrapped SOL and quote is not (a reversed pool).
+    Unreadable event: the launch is still reported, with mint and creator None.
+    """
+    data = scan.events[0] if scan.events else None
+    if data is None and message is not None:
+        cpi_events = _cpi_events(message, meta, PUMP_SWAP_PROGRAM, CREATE_POOL_EVENT)
+        data = cpi_events[0] if cpi_events else None
+    creator = base = quote = None
+    if data is not None:
+        reader = BorshReader(data, 8)
+        try:
+            reader.skip(8 + 2)  # timestamp, index
+            creator = reader.pubkey_bytes()
+            base = reader.pubkey_bytes()
+            quote = reader.pubkey_bytes()
+        except EndOfData:
+            pass
+    mint = base
+    if base == _WRAPPED_SOL_BYTES and quote is not None and quote != _WRAPPED_SOL_BYTES:
+        mint = quote
+    return FoundLaunch(
+        launchpad=PUMP_SWAP,
+        mint=b58encode(mint) if mint is not None else None,
+        creator=b58encode(creator) if creator is not None else None,
+        truncated=scan.log_truncated or quote is None,
+    )
+
+
+# --- Raydium AMM v4 ----------------------------------------------------------------------------
+
+
+def _raydium_launch(message: dict[str, Any] | None, meta: dict[str, Any] | None) -> FoundLaunch:
+    """Mint and creator from the initialize2 instruction's accounts, when the frame has them.
+
+    The token is whichever of coin / pc mint is not wrapped SOL (the coin mint when neither is).
+    ``initial_buy_sol`` stays None: initialize2 deposits pool liquidity, it is not a buy, and
+    treating tens of SOL of liquidity as a creator's buy would mislead the buy-size filters.
+    """
+    if message is None:
+        return FoundLaunch(launchpad=RAYDIUM_AMM_V4)
+    keys = _account_keys(message, meta)
+    for instruction in _instructions(message, meta):
+        if _program_id(instruction, keys) != RAYDIUM_AMM_V4_PROGRAM:
+            continue
+        accounts = _accounts(instruction, keys)
+        if accounts is None or len(accounts) <= _RAYDIUM_CREATOR:
+            continue
+        data = _data(instruction)
+        if data is not None and data[:1] != bytes((_RAYDIUM_INITIALIZE2_TAG,)):
+            continue  # another Raydium instruction in the same transaction (a swap)
+        coin, pc = accounts[_RAYDIUM_COIN_MINT], accounts[_RAYDIUM_PC_MINT]
+        mint = pc if coin == WRAPPED_SOL else coin
+        return FoundLaunch(
+            launchpad=RAYDIUM_AMM_V4, mint=mint or None, creator=accounts[_RAYDIUM_CREATOR] or None
+        )
+    return FoundLaunch(launchpad=RAYDIUM_AMM_V4)
+
+
+# --- instructions of a full transaction (jsonParsed or json encoding) ---------------------------
+
+
+def _account_keys(message: dict[str, Any], meta: dict[str, Any] | None) -> list[str]:
+    """All account keys in index order. Unreadable entries become "" to keep indexes aligned.
+
+    jsonParsed lists every key (lookup-table ones included) as ``{"pubkey": ...}``; the json
+    encoding lists the static keys as strings and the loaded ones in ``meta.loadedAddresses``.
+    """
+    raw = message.get("accountKeys")
+    if type(raw) is not list:
+        return []
+    keys: list[str] = []
+    plain = True
+    for entry in raw:
+        if type(entry) is str:
+            keys.append(entry)
+        elif type(entry) is dict and type(entry.get("pubkey")) is str:
+            keys.append(entry["pubkey"])
+            plain = False
+        else:
+            keys.append("")
+    loaded = meta.get("loadedAddresses") if plain and meta is not None else None
+    if type(loaded) is dict:
+        for part in ("writable", "readonly"):
+            extra = loaded.get(part)
+            if type(extra) is list:
+                keys.extend(key if type(key) is str else "" for key in extra)
+    return keys
+
+
+def _instructions(message: dict[str, Any], meta: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
+    """Instructions in execution order: each top-level one, then the inner ones it invoked."""
+    top = message.get("instructions")
+    if type(top) is not list:
+        return
+    inner_by_index: dict[int, list[Any]] = {}
+    groups = meta.get("innerInstructions") if meta is not None else None
+    if type(groups) is list:
+        for group in groups:
+            if type(group) is dict:
+                index, inner = group.get("index"), group.get("instructions")
+                if type(index) is int and type(inner) is list:
+                    inner_by_index[index] = inner
+    for position, instruction in enumerate(top):
+        if type(instruction) is dict:
+            yield instruction
+        for inner_instruction in inner_by_index.get(position, ()):
+            if type(inner_instruction) is dict:
+                yield inner_instruction
+
+
+def _key_at(keys: list[str], index: Any) -> str | None:
+    if type(index) is int and 0 <= index < len(keys):
+        return keys[index]
+    return None
+
+
+def _program_id(instruction: dict[str, Any], keys: list[str]) -> str | None:
+    program = instruction.get("programId")
+    if type(program) is str:
+        return program
+    return _key_at(keys, instruction.get("programIdIndex"))
+
+
+def _accounts(instruction: dict[str, Any], keys: list[str]) -> list[str] | None:
+    """The instruction's accounts as keys (jsonParsed: keys already; json: indexes)."""
+    raw = instruction.get("accounts")
+    if type(raw) is not list:
+        return None
+    accounts: list[str] = []
+    for entry in raw:
+        key = entry if type(entry) is str else _key_at(keys, entry)
+        if key is None:
+            return None
+        accounts.append(key)
+    return accounts
+
+
+def _data(instruction: dict[str, Any]) -> bytes | None:
+    """The instruction data (base58 in both JSON encodings), None when absent or unreadable."""
+    raw = instruction.get("data")
+    if type(raw) is not str or len(raw) > _MAX_DATA_CHARS:
+        return None
+    try:
+        return b58decode(raw)
+    except ValueError:
+        return None
+
+
+def _cpi_events(
+    message: dict[str, Any], meta: dict[str, Any] | None, program: str, first: bytes
+) -> list[bytes]:
+    """Events `program` emitted by self-CPI, from the one starting with `first` on.
+
+    Each is returned without the CPI tag, so it starts with its discriminator like a
+    "Program data:" payload.
+    """
+    keys = _account_keys(message, meta)
+    events: list[bytes] = []
+    for instruction in _instructions(message, meta):
+        if _program_id(instruction, keys) != program:
+            continue
+        data = _data(instruction)
+        if data is None or data[:8] != EVENT_CPI_TAG:
+            continue
+        event = data[8:]
+        if events or event[:8] == first:
+            events.append(event)
+    return events

@@ -1,0 +1,62 @@
+"""stdout / jsonl / null transports and the dead-letter file."""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import orjson
+from prometheus_client import CollectorRegistry
+
+from connectors.dead_letter import DeadLetterFile
+from connectors.line_sinks import JsonlFileTransport, NullTransport, StdoutTransport
+from domain.metrics import Metrics
+from tests.factories import make_batch
+from tests.jobs import CANDIDATE_KEYS
+
+
+def test_stdout_writes_one_contract_line_per_candidate() -> None:
+    stream = io.BytesIO()
+    StdoutTransport(stream).send(make_batch(range(3)))
+    lines = stream.getvalue().decode().splitlines()
+    assert len(lines) == 3
+    first = orjson.loads(lines[0])
+    assert list(first) == CANDIDATE_KEYS
+    assert first["mint"] == "mint0" and first["priority"] == "HIGH"
+    assert first["detected_at"].endswith("Z")
+
+
+def test_jsonl_appends_and_lines_never_interleave(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "candidates.jsonl"
+    transport = JsonlFileTransport(path)
+
+    def send_many(base: int) -> None:
+        for i in range(50):
+            transport.send(make_batch(range(base + i * 10, base + i * 10 + 10)))
+
+    threads = [threading.Thread(target=send_many, args=(k * 100_000,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    transport.close()
+    lines = path.read_text().splitlines()
+    assert len(lines) == 4 * 50 * 10
+    assert len({orjson.loads(line)["signature"] for line in lines}) == len(lines)
+
+
+def test_null_accepts_everything() -> None:
+    NullTransport().send(make_batch(range(5)))
+
+
+def test_dead_letter_file_appends_reasoned_lines(tmp_path: Path) -> None:
+    metrics = Metrics(CollectorRegistry())
+    dead = DeadLetterFile(tmp_path / "dead.jsonl", metrics)
+    batch = make_batch(range(2))
+    dead.append([c.dead_letter_line("send_failed: boom") for c in batch.candidates])
+    dead.close()
+    records = [orjson.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
+    assert [r["reason"] for r in records] == ["send_failed: boom"] * 2
+    assert records[0]["candidate"]["mint"] == "mint0"
+    assert metrics.dead_letters._value.get() == 2

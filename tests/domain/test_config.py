@@ -1,0 +1,156 @@
+"""SnifferConfig: the contract's names and defaults, presets, precedence, and validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from domain.config import PRESETS, ConfigError, SnifferConfig, load_config
+
+CONTRACT_DEFAULTS = {
+    "batch_size": 16,
+    "batch_timeout_ms": 10,
+    "send_max_retries": 3,
+    "send_retry_delay_us": 100,
+    "stream_buffer_capacity": 2048,
+    "drop_policy": "drop_newest",
+    "batch_send_mode": "sync",
+    "graceful_shutdown_timeout_ms": 5000,
+    "source": "synthetic",
+    "sink": "stdout",
+    "sink_topic": "sniffer.candidates",
+    "sink_rate_limit": 0,
+    "sink_delay_ms": 0,
+    "metrics_host": "127.0.0.1",
+    "max_candidate_age_ms": 0,
+    "replay_rate": 0,
+    "dead_letter_path": None,
+    "snapshot_path": None,
+}
+
+PROJECT_FIELDS = (
+    "synthetic_rate synthetic_launch_ratio synthetic_total synthetic_seed synthetic_partitions "
+    "replay_path replay_rate ws_url ws_programs sink_path sink_url sink_topic sink_rate_limit "
+    "sink_delay_ms metrics_host metrics_port snapshot_path max_candidate_age_ms dead_letter_path"
+).split()
+
+
+def test_defaults_are_the_contracts() -> None:
+    config = load_config({})
+    for name, value in CONTRACT_DEFAULTS.items():
+        assert getattr(config, name) == value, name
+    assert config.synthetic_launch_ratio == pytest.approx(0.01)
+    assert set(PROJECT_FIELDS) <= set(SnifferConfig.model_fields)
+    # Filters are opt-in: nothing is rejected by default.
+    assert config.filter_creator_deny == []
+    assert config.filter_serial_max_launches == 0
+    assert config.filter_min_initial_buy_sol is None
+
+
+@pytest.mark.parametrize(
+    ("preset", "expected"),
+    [
+        ("standard", {"batch_send_mode": "sync", "send_max_retries": 3, "send_retry_delay_us": 100,
+                      "graceful_shutdown_timeout_ms": 5000}),
+        ("high_throughput", {"batch_send_mode": "async", "send_max_retries": 5,
+                             "send_retry_delay_us": 50, "stream_buffer_capacity": 4096,
+                             "graceful_shutdown_timeout_ms": 10000}),
+        ("low_latency", {"batch_send_mode": "sync", "send_max_retries": 1,
+                         "send_retry_delay_us": 10, "batch_size": 5, "batch_timeout_ms": 5}),
+    ],
+)  # fmt: skip
+def test_presets(preset: str, expected: dict[str, object]) -> None:
+    config = load_config({"SNIFFER_PRESET": preset})
+    for name, value in expected.items():
+        assert getattr(config, name) == value, name
+    assert set(PRESETS) == {"standard", "high_throughput", "low_latency"}
+
+
+def test_precedence_env_over_toml_over_preset_over_defaults(tmp_path: Path) -> None:
+    toml = tmp_path / "sniffer.toml"
+    toml.write_text('batch_size = 7\nsend_max_retries = 9\ndrop_policy = "block"\n')
+    env = {
+        "SNIFFER_PRESET": "low_latency",  # batch_size 5, retries 1, timeout 5, delay 10
+        "SNIFFER_CONFIG": str(toml),
+        "SNIFFER_SEND_MAX_RETRIES": "2",
+    }
+    config = load_config(env)
+    assert config.send_max_retries == 2  # env beats the file
+    assert config.batch_size == 7  # the file beats the preset
+    assert config.batch_timeout_ms == 5  # the preset beats the default
+    assert config.drop_policy == "block"
+    assert config.stream_buffer_capacity == 2048  # the default, nobody overrode it
+
+
+def test_lists_come_from_the_environment_as_json() -> None:
+    config = load_config({"SNIFFER_FILTER_CREATOR_DENY": '["A", "B"]'})
+    assert config.filter_creator_deny == ["A", "B"]
+
+
+def problems_of(env: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(env)
+    return info.value.problems
+
+
+def test_every_problem_is_one_line_naming_field_value_and_rule() -> None:
+    problems = problems_of(
+        {
+            "SNIFFER_BATCH_SIZE": "0",
+            "SNIFFER_DROP_POLICY": "drop_random",
+            "SNIFFER_SEND_MAX_RETRIES": "-1",
+        }
+    )
+    assert len(problems) == 3
+    assert all("\n" not in line for line in problems)
+    text = "\n".join(problems)
+    assert "batch_size='0'" in text and "greater than 0" in text
+    assert "drop_policy='drop_random'" in text and "drop_newest" in text
+    assert "send_max_retries='-1'" in text and "greater than or equal to 0" in text
+
+
+def test_unknown_settings_are_errors_not_silently_ignored(tmp_path: Path) -> None:
+    toml = tmp_path / "c.toml"
+    toml.write_text("batch_sise = 3\n")
+    problems = problems_of({"SNIFFER_CONFIG": str(toml), "SNIFFER_BTCH_SIZE": "4"})
+    text = "\n".join(problems)
+    assert "SNIFFER_BTCH_SIZE" in text and "unknown setting" in text
+    problems = problems_of({"SNIFFER_CONFIG": str(toml)})
+    assert any("batch_sise" in p and "unknown setting" in p for p in problems)
+
+
+def test_unknown_preset_and_unreadable_file(tmp_path: Path) -> None:
+    problems = problems_of(
+        {"SNIFFER_PRESET": "turbo", "SNIFFER_CONFIG": str(tmp_path / "missing.toml")}
+    )
+    assert any("turbo" in p and "high_throughput" in p for p in problems)
+    assert any("missing.toml" in p and "cannot read" in p for p in problems)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("batch_size = = 3")
+    assert any("not valid TOML" in p for p in problems_of({"SNIFFER_CONFIG": str(bad)}))
+
+
+def test_fields_that_need_each_other() -> None:
+    assert any("replay_path" in p for p in problems_of({"SNIFFER_SOURCE": "replay"}))
+    assert any("sink_path" in p for p in problems_of({"SNIFFER_SINK": "jsonl"}))
+    band = problems_of(
+        {"SNIFFER_FILTER_MIN_INITIAL_BUY_SOL": "3", "SNIFFER_FILTER_MAX_INITIAL_BUY_SOL": "1"}
+    )
+    assert any("filter_min_initial_buy_sol=3.0" in p for p in band)
+
+
+def test_bad_json_list_and_bad_regex() -> None:
+    problems = problems_of({"SNIFFER_FILTER_CREATOR_DENY": "[not json"})
+    assert problems == [
+        "SNIFFER_FILTER_CREATOR_DENY='[not json': not valid JSON (lists are given as JSON)"
+    ]
+    problems = problems_of({"SNIFFER_FILTER_NAME_PATTERNS": '["(unclosed"]'})
+    assert any("not a valid regular expression" in p for p in problems)
+
+
+def test_secrets_are_not_shown() -> None:
+    config = load_config({"SNIFFER_WS_URL": "wss://rpc.example/?api-key=supersecret"})
+    assert "supersecret" not in repr(config)
+    assert config.ws_url is not None
+    assert config.ws_url.get_secret_value().endswith("supersecret")

@@ -1,0 +1,229 @@
+"""Dedup: which launches survive, what `duplicates` counts, and that memory stays bounded."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+import bytewax.operators as op
+import pytest
+from bytewax.dataflow import Dataflow
+from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
+from bytewax.testing import TestingSink, TestingSource, cluster_main, run_main
+from prometheus_client import CollectorRegistry
+
+from domain.metrics import Metrics
+from domain.models import PUMP_FUN, Launch
+from operators.dedup import DedupLogic, DedupState, dedup_launches
+
+
+def launch(signature: str, mint: str | None = None, slot: int | None = 1000) -> Launch:
+    return Launch(
+        signature=signature,
+        slot=slot,
+        launchpad=PUMP_FUN,
+        mint=mint,
+        creator="creator",
+        name="Token",
+        symbol="TKN",
+        uri=None,
+        initial_buy_sol=1.0,
+        arrived_at=1_800_000_000.0,
+        detected_at=1_800_000_000.0,
+    )
+
+
+def run_logic(logic: DedupLogic, launches: Iterable[Launch]) -> list[str]:
+    """Feed `launches` one by one; return the signatures that came out."""
+    out: list[str] = []
+    for item in launches:
+        emitted, discard = logic.on_item(item)
+        assert discard is False
+        out.extend(x.signature for x in emitted)
+    return out
+
+
+@pytest.fixture
+def metrics() -> Metrics:
+    return Metrics(CollectorRegistry())
+
+
+def duplicates(metrics: Metrics) -> float:
+    value = metrics.registry.get_sample_value("sniffer_duplicates_total")
+    assert value is not None
+    return value
+
+
+def test_new_launches_pass_in_order(metrics: Metrics) -> None:
+    logic = DedupLogic(10, metrics)
+    launches = [launch(f"s{i}", f"m{i}") for i in range(5)]
+    assert run_logic(logic, launches) == ["s0", "s1", "s2", "s3", "s4"]
+    assert duplicates(metrics) == 0
+
+
+def test_same_signature_is_dropped_and_counted(metrics: Metrics) -> None:
+    logic = DedupLogic(10, metrics)
+    out = run_logic(logic, [launch("s1", "m1"), launch("s1", "m1"), launch("s1", "m1")])
+    assert out == ["s1"]
+    assert duplicates(metrics) == 2
+
+
+def test_same_mint_under_another_signature_is_dropped(metrics: Metrics) -> None:
+    logic = DedupLogic(10, metrics)
+    out = run_logic(logic, [launch("s1", "m1"), launch("s2", "m1"), launch("s3", "m3")])
+    assert out == ["s1", "s3"]
+    assert duplicates(metrics) == 1
+
+
+def test_launches_without_mint_are_deduplicated_by_signature_only(metrics: Metrics) -> None:
+    logic = DedupLogic(10, metrics)
+    out = run_logic(logic, [launch("s1", None), launch("s2", None), launch("s1", None)])
+    assert out == ["s1", "s2"]
+    assert duplicates(metrics) == 1
+
+
+def test_capacity_three_forgets_the_oldest(metrics: Metrics) -> None:
+    logic = DedupLogic(3, metrics)
+    run_logic(logic, [launch(f"s{i}", f"m{i}") for i in range(4)])  # s0 is forgotten
+    assert logic.snapshot() == DedupState(("s1", "s2", "s3"), ("m1", "m2", "m3"))
+
+    # s0/m0 passes again; s3 (still remembered) does not.
+    assert run_logic(logic, [launch("s0", "m0"), launch("s3", "m3")]) == ["s0"]
+    assert duplicates(metrics) == 1
+    # Remembering s0 again pushed out s1, the oldest.
+    assert logic.snapshot() == DedupState(("s2", "s3", "s0"), ("m2", "m3", "m0"))
+
+
+def test_signatures_and_mints_are_bounded_separately(metrics: Metrics) -> None:
+    logic = DedupLogic(2, metrics)
+    run_logic(logic, [launch("s1", "m1"), launch("s2", None), launch("s3", None)])
+    # Three signatures, capacity two: s1 is forgotten, but its mint is still remembered.
+    assert logic.snapshot() == DedupState(("s2", "s3"), ("m1",))
+    assert run_logic(logic, [launch("s9", "m1")]) == []
+
+
+def test_snapshot_is_an_immutable_copy(metrics: Metrics) -> None:
+    logic = DedupLogic(10, metrics)
+    run_logic(logic, [launch("s1", "m1")])
+    before = logic.snapshot()
+    run_logic(logic, [launch("s2", "m2")])
+    assert before == DedupState(("s1",), ("m1",))
+    assert isinstance(before.signatures, tuple)
+
+
+def test_resume_from_snapshot_gives_the_uninterrupted_output(metrics: Metrics) -> None:
+    stream = [launch(f"s{i % 7}", f"m{i % 5}") for i in range(30)]
+    uninterrupted = run_logic(DedupLogic(4, metrics), stream)
+
+    first = DedupLogic(4, metrics)
+    head = run_logic(first, stream[:13])
+    state = pickle.loads(pickle.dumps(first.snapshot()))
+    tail = run_logic(DedupLogic(4, metrics, state), stream[13:])
+
+    assert head + tail == uninterrupted
+
+
+def test_resume_with_a_smaller_capacity_keeps_the_newest(metrics: Metrics) -> None:
+    logic = DedupLogic(2, metrics, DedupState(("s1", "s2", "s3"), ("m1", "m2", "m3")))
+    assert logic.snapshot() == DedupState(("s2", "s3"), ("m2", "m3"))
+
+
+def test_capacity_must_be_positive(metrics: Metrics) -> None:
+    with pytest.raises(ValueError, match="capacity=0"):
+        DedupLogic(0, metrics)
+
+
+# --- in a dataflow ---------------------------------------------------------------------------
+
+
+class _ListPartition(StatefulSourcePartition[Launch, int]):
+    def __init__(self, items: list[Launch], resume_state: int | None) -> None:
+        self._items = items
+        self._position = resume_state or 0
+
+    def next_batch(self) -> list[Launch]:
+        if self._position >= len(self._items):
+            raise StopIteration
+        batch = self._items[self._position : self._position + 2]
+        self._position += len(batch)
+        return batch
+
+    def snapshot(self) -> int:
+        return self._position
+
+
+class PartitionedSource(FixedPartitionedSource[Launch, int]):
+    """One source partition per list, as two side-by-side feeds would be."""
+
+    def __init__(self, partitions: dict[str, list[Launch]]) -> None:
+        self._partitions = partitions
+
+    def list_parts(self) -> list[str]:
+        return list(self._partitions)
+
+    def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _ListPartition:
+        return _ListPartition(self._partitions[for_part], resume_state)
+
+
+Runner = Callable[[Dataflow], Any]
+
+RUNNERS = [
+    pytest.param(run_main, id="run_main"),
+    pytest.param(
+        lambda flow: cluster_main(flow, [], 0, worker_count_per_proc=2), id="cluster_main-2w"
+    ),
+]
+
+
+def build_flow(source: Any, capacity: int, metrics: Metrics, out: list[Launch]) -> Dataflow:
+    flow = Dataflow("dedup_test")
+    launches = op.input("in", flow, source)
+    keyed = op.key_on("key", launches, lambda _: "launches")
+    unique = dedup_launches("dedup", keyed, capacity, metrics)
+    op.output("out", op.key_rm("unkey", unique), TestingSink(out))
+    return flow
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_duplicates_across_two_partitions_are_removed_exactly_once(
+    runner: Runner, metrics: Metrics
+) -> None:
+    first_feed = [launch("a", "ma"), launch("b", "mb"), launch("c", "mc"), launch("d", "md")]
+    second_feed = [
+        launch("c", "mc"),
+        launch("x", "ma"),  # a new signature for mint "ma": the same token
+        launch("d", "md"),
+        launch("e", "me"),
+    ]
+    # `uri` tells which feed a launch came from.
+    feeds = {
+        name: [replace(x, uri=name) for x in feed]
+        for name, feed in (("first", first_feed), ("second", second_feed))
+    }
+    out: list[Launch] = []
+    source = PartitionedSource(feeds)
+
+    runner(build_flow(source, 100, metrics, out))
+
+    signatures = [x.signature for x in out]
+    assert sorted(signatures) in (["a", "b", "c", "d", "e"], ["b", "c", "d", "e", "x"])
+    assert len(set(signatures)) == len(signatures)
+    assert duplicates(metrics) == 3
+    # Each feed's survivors keep that feed's order.
+    for name, feed in feeds.items():
+        from_feed = [x.signature for x in out if x.uri == name]
+        assert from_feed == [x.signature for x in feed if x.signature in from_feed]
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_bounded_dedup_in_a_dataflow(runner: Runner, metrics: Metrics) -> None:
+    stream = [launch(s, None) for s in ["s0", "s1", "s2", "s3", "s0", "s3"]]
+    out: list[Launch] = []
+
+    runner(build_flow(TestingSource(stream), 3, metrics, out))
+
+    # s0 was forgotten when s3 arrived (capacity 3), so it passes again; s3 does not.
+    assert [x.signature for x in out] == ["s0", "s1", "s2", "s3", "s0"]
+    assert duplicates(metrics) == 1

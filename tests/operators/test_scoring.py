@@ -1,0 +1,250 @@
+"""Scoring: the scores and priorities a user sees, and `candidates_detected` by launchpad."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import bytewax.operators as op
+import pytest
+from bytewax.dataflow import Dataflow
+from bytewax.testing import TestingSink, TestingSource, cluster_main, run_main
+from hypothesis import given
+from hypothesis import strategies as st
+from prometheus_client import CollectorRegistry
+
+from domain.config import SnifferConfig
+from domain.metrics import Metrics
+from domain.models import HIGH, LOW, PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4, Candidate, Launch
+from operators.scoring import ScoringLogic, ScoringState, score_launches
+
+#: One default half-life (3600 s) of chain time.
+HALF_LIFE_SLOTS = 9000
+
+
+def launch(
+    signature: str = "sig",
+    *,
+    creator: str | None = "creator",
+    slot: int | None = 1000,
+    launchpad: str = PUMP_FUN,
+    initial_buy_sol: float | None = 1.0,
+    wall_clock: float = 1_800_000_000.0,
+) -> Launch:
+    return Launch(
+        signature=signature,
+        slot=slot,
+        launchpad=launchpad,
+        mint=f"mint-{signature}",
+        creator=creator,
+        name="Token",
+        symbol="TKN",
+        uri=None,
+        initial_buy_sol=initial_buy_sol,
+        arrived_at=wall_clock,
+        detected_at=wall_clock,
+    )
+
+
+@pytest.fixture
+def metrics() -> Metrics:
+    return Metrics(CollectorRegistry())
+
+
+def score_all(logic: ScoringLogic, launches: Iterable[Launch]) -> list[Candidate]:
+    out: list[Candidate] = []
+    for item in launches:
+        emitted, discard = logic.on_item(item)
+        assert discard is False
+        out.extend(emitted)
+    return out
+
+
+def scores(logic: ScoringLogic, launches: Iterable[Launch]) -> list[float]:
+    return [c.score for c in score_all(logic, launches)]
+
+
+def detected(metrics: Metrics, launchpad: str, priority: str) -> float:
+    value = metrics.registry.get_sample_value(
+        "sniffer_candidates_detected_total", {"launchpad": launchpad, "priority": priority}
+    )
+    return 0.0 if value is None else value
+
+
+def test_a_fresh_creator_with_a_good_buy_is_high(metrics: Metrics) -> None:
+    [candidate] = score_all(ScoringLogic(SnifferConfig(), metrics), [launch()])
+    # 0.4 * 1 (fresh) + 0.3 * (1.0 / 2.0) + 0.3 * 0.5 (pump_fun)
+    assert candidate.score == 0.7
+    assert candidate.priority == HIGH
+    assert candidate.launch == launch()
+    assert detected(metrics, PUMP_FUN, HIGH) == 1
+
+
+def test_a_serial_creator_scores_lower_than_a_fresh_one(metrics: Metrics) -> None:
+    logic = ScoringLogic(SnifferConfig(), metrics)
+    out = score_all(logic, [launch(f"s{i}", creator="serial", slot=1000 + i) for i in range(4)])
+    assert [c.score for c in out] == [0.7, 0.5, 0.4333, 0.4]
+    assert [c.priority for c in out] == [HIGH, LOW, LOW, LOW]
+    assert scores(logic, [launch("other", creator="fresh")]) == [0.7]
+    assert detected(metrics, PUMP_FUN, HIGH) == 2
+    assert detected(metrics, PUMP_FUN, LOW) == 3
+
+
+def test_the_creator_penalty_halves_every_half_life_of_chain_time(metrics: Metrics) -> None:
+    logic = ScoringLogic(SnifferConfig(), metrics)
+    out = scores(
+        logic,
+        [
+            launch("a", slot=0),
+            launch("b", slot=HALF_LIFE_SLOTS),  # one earlier launch, one half-life old: 0.5
+            launch("c", slot=HALF_LIFE_SLOTS * 200),  # everything long decayed: fresh again
+        ],
+    )
+    assert out == [0.7, round(0.4 / 1.5 + 0.3, 4), 0.7]
+
+
+def test_a_launch_without_slot_counts_as_no_time_passed(metrics: Metrics) -> None:
+    logic = ScoringLogic(SnifferConfig(), metrics)
+    assert scores(logic, [launch("a", slot=0), launch("b", slot=None)]) == [0.7, 0.5]
+
+
+def test_a_slot_older_than_the_creators_last_does_not_move_the_ema_back(
+    metrics: Metrics,
+) -> None:
+    logic = ScoringLogic(SnifferConfig(), metrics)
+    assert scores(logic, [launch("a", slot=500), launch("b", slot=400)]) == [0.7, 0.5]
+
+
+def test_an_unknown_creator_gets_a_neutral_middle_value(metrics: Metrics) -> None:
+    logic = ScoringLogic(SnifferConfig(), metrics)
+    out = scores(logic, [launch(f"s{i}", creator=None) for i in range(3)])
+    assert out == [0.5, 0.5, 0.5]  # 0.4 * 0.5 + 0.3 * 0.5 + 0.3 * 0.5, and never serial
+
+
+def test_the_initial_buy_saturates_and_unknown_is_neutral(metrics: Metrics) -> None:
+    logic = ScoringLogic(SnifferConfig(score_buy_full_sol=2.0), metrics)
+    buys = [0.0, 1.0, 2.0, 50.0, None]
+    out = scores(
+        logic, [launch(f"s{i}", creator=f"c{i}", initial_buy_sol=b) for i, b in enumerate(buys)]
+    )
+    assert out == [0.55, 0.7, 0.85, 0.85, 0.7]
+
+
+def test_launchpad_weights_put_graduations_highest(metrics: Metrics) -> None:
+    logic = ScoringLogic(SnifferConfig(), metrics)
+    pads = [PUMP_SWAP, RAYDIUM_AMM_V4, PUMP_FUN, "some_new_launchpad"]
+    out = score_all(logic, [launch(p, creator=p, launchpad=p, initial_buy_sol=0.0) for p in pads])
+    assert [c.score for c in out] == [0.7, 0.64, 0.55, 0.55]
+    assert [c.priority for c in out] == [HIGH, HIGH, LOW, LOW]
+    assert detected(metrics, PUMP_SWAP, HIGH) == 1
+    assert detected(metrics, RAYDIUM_AMM_V4, HIGH) == 1
+    assert detected(metrics, PUMP_FUN, LOW) == 1
+    assert detected(metrics, "some_new_launchpad", LOW) == 1
+
+
+def test_high_threshold_is_inclusive(metrics: Metrics) -> None:
+    logic = ScoringLogic(SnifferConfig(score_high_threshold=0.5), metrics)
+    [candidate] = score_all(logic, [launch(creator=None)])
+    assert (candidate.score, candidate.priority) == (0.5, HIGH)
+
+
+def test_same_launches_same_scores_whatever_the_wall_clock(metrics: Metrics) -> None:
+    def stream(wall_clock: float) -> list[Launch]:
+        return [
+            launch(f"s{i}", creator=f"c{i % 4}", slot=1000 + 700 * i, wall_clock=wall_clock + i)
+            for i in range(40)
+        ]
+
+    today = scores(ScoringLogic(SnifferConfig(), metrics), stream(1_800_000_000.0))
+    replayed_a_year_later_at_full_speed = scores(
+        ScoringLogic(SnifferConfig(), metrics), stream(1_831_536_000.0)
+    )
+    assert today == replayed_a_year_later_at_full_speed
+
+
+def test_remembered_creators_are_bounded_least_recently_active_first(metrics: Metrics) -> None:
+    logic = ScoringLogic(SnifferConfig(score_creator_capacity=2), metrics)
+    score_all(logic, [launch("a1", creator="A"), launch("b1", creator="B")])
+    score_all(logic, [launch("a2", creator="A")])  # A is now more recent than B
+    score_all(logic, [launch("c1", creator="C")])  # B is forgotten
+    assert [creator for creator, _ in logic.snapshot().creators] == ["A", "C"]
+    # Forgotten, B scores as fresh again.
+    assert scores(logic, [launch("b2", creator="B")]) == [0.7]
+
+
+def test_resume_from_snapshot_gives_the_uninterrupted_output(metrics: Metrics) -> None:
+    config = SnifferConfig(score_ema_half_life_s=60.0)
+    stream = [
+        launch(f"s{i}", creator=f"c{i % 3}" if i % 7 else None, slot=None if i % 5 == 0 else 40 * i)
+        for i in range(50)
+    ]
+    uninterrupted = score_all(ScoringLogic(config, metrics), stream)
+
+    first = ScoringLogic(config, metrics)
+    head = score_all(first, stream[:23])
+    state = pickle.loads(pickle.dumps(first.snapshot()))
+    tail = score_all(ScoringLogic(config, metrics, state), stream[23:])
+
+    assert head + tail == uninterrupted
+
+
+def test_snapshot_is_an_immutable_copy(metrics: Metrics) -> None:
+    logic = ScoringLogic(SnifferConfig(), metrics)
+    score_all(logic, [launch("a", creator="A", slot=10)])
+    before = logic.snapshot()
+    score_all(logic, [launch("b", creator="A", slot=20)])
+    assert before == ScoringState((("A", (1.0, 4.0)),), 4.0)
+
+
+@given(
+    creator=st.one_of(st.none(), st.sampled_from(["A", "B"])),
+    slots=st.lists(st.one_of(st.none(), st.integers(0, 10**9)), min_size=1, max_size=20),
+    buy=st.one_of(st.none(), st.floats(-1.0, 1e9, allow_nan=False)),
+    launchpad=st.sampled_from([PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4, "other"]),
+)
+def test_scores_stay_within_zero_and_one(
+    creator: str | None, slots: list[int | None], buy: float | None, launchpad: str
+) -> None:
+    logic = ScoringLogic(SnifferConfig(), Metrics(CollectorRegistry()))
+    launches = [
+        launch(f"s{i}", creator=creator, slot=s, initial_buy_sol=buy, launchpad=launchpad)
+        for i, s in enumerate(slots)
+    ]
+    for candidate in score_all(logic, launches):
+        assert 0.0 <= candidate.score <= 1.0
+        assert candidate.priority == (HIGH if candidate.score >= 0.6 else LOW)
+
+
+# --- in a dataflow ---------------------------------------------------------------------------
+
+Runner = Callable[[Dataflow], Any]
+
+RUNNERS = [
+    pytest.param(run_main, id="run_main"),
+    pytest.param(
+        lambda flow: cluster_main(flow, [], 0, worker_count_per_proc=2), id="cluster_main-2w"
+    ),
+]
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_scoring_in_a_dataflow_matches_the_logic(runner: Runner, metrics: Metrics) -> None:
+    stream = [
+        launch(f"s{i}", creator=f"c{i % 5}", slot=1000 + 300 * i, initial_buy_sol=0.25 * (i % 9))
+        for i in range(60)
+    ]
+    expected = score_all(ScoringLogic(SnifferConfig(), Metrics(CollectorRegistry())), stream)
+    out: list[Candidate] = []
+    flow = Dataflow("scoring_test")
+    keyed = op.key_on("key", op.input("in", flow, TestingSource(stream, 7)), lambda _: "launches")
+    scored = score_launches("score", keyed, SnifferConfig(), metrics)
+    op.output("out", op.key_rm("unkey", scored), TestingSink(out))
+
+    runner(flow)
+
+    assert out == expected
+    highs = sum(c.priority == HIGH for c in expected)
+    assert 0 < highs < len(expected)
+    assert detected(metrics, PUMP_FUN, HIGH) == highs
+    assert detected(metrics, PUMP_FUN, LOW) == len(expected) - highs
