@@ -27,7 +27,9 @@ raydium_swap      0.3 of the rest              Raydium AMM v4 swaps (``ray_log``
 
 The fixed shares shrink proportionally when ``r`` leaves them no room (``r > 0.993``), so the
 share of successful launches is always ``r``. About 15 % of pump.fun launches come from a pool of
-five serial launchers derived from the seed; the other creators are fresh keys.
+five serial launchers per partition derived from the seed (a creator's launches all come out of
+one partition, so their order, and with it every score, is the same every run); the other
+creators are fresh keys.
 """
 
 from __future__ import annotations
@@ -176,7 +178,11 @@ class SyntheticGenerator:
     partitions do.
     """
 
-    def __init__(self, seed: int, launch_ratio: float = DEFAULT_LAUNCH_RATIO) -> None:
+    def __init__(
+        self, seed: int, launch_ratio: float = DEFAULT_LAUNCH_RATIO, partitions: int = 1
+    ) -> None:
+        if partitions < 1:
+            raise ValueError(f"partitions={partitions!r}: must be at least 1")
         if not 0.0 <= launch_ratio <= 1.0 or math.isnan(launch_ratio):
             raise ValueError(f"launch_ratio={launch_ratio!r}: must be between 0 and 1")
         self.seed = seed
@@ -196,7 +202,18 @@ class SyntheticGenerator:
         self._launch_mix = tuple(mix)
         self._t_pump_trade = _threshold(PUMP_TRADE_SHARE)
         setup = random.Random(hashlib.sha256(tag + b"/setup").digest())
-        self.serial_launchers = tuple(setup.randbytes(32) for _ in range(SERIAL_LAUNCHERS))
+        # Each partition has its own serial launchers, so all launches of one creator come out
+        # of one partition in order. Scoring and the serial-launcher filter depend on the order
+        # of a creator's launches; if they were spread over partitions, the interleaving (which
+        # depends on timing) would change scores from run to run, and the seed promises the same
+        # candidates every run.
+        self.partitions = partitions
+        pools = [tuple(setup.randbytes(32) for _ in range(SERIAL_LAUNCHERS))]
+        for partition in range(1, partitions):
+            extra = random.Random(hashlib.sha256(tag + f"/setup/{partition}".encode()).digest())
+            pools.append(tuple(extra.randbytes(32) for _ in range(SERIAL_LAUNCHERS)))
+        self._serial_pools = tuple(pools)
+        self.serial_launchers = tuple(key for pool in pools for key in pool)
         self.serial_launcher_keys = tuple(wire.b58encode(k) for k in self.serial_launchers)
         self.pump_subscription = setup.randrange(1_000, 60_000)
         self.raydium_subscription = self.pump_subscription + 1 + setup.randrange(1, 500)
@@ -405,7 +422,8 @@ class SyntheticGenerator:
         else:
             current = rng.random() < 0.65
         serial = rng.random() < SERIAL_SHARE
-        creator = rng.choice(self.serial_launchers) if serial else rng.randbytes(32)
+        pool = self._serial_pools[index % self.partitions]
+        creator = rng.choice(pool) if serial else rng.randbytes(32)
         if current:
             mint = wire.pubkey_with_suffix(rng.getrandbits(256), "pump")
         else:
@@ -645,34 +663,42 @@ def _identity(fake: Faker, current: bool) -> tuple[str, str, str]:
 _local = threading.local()
 
 
-def generator_for(seed: int, launch_ratio: float = DEFAULT_LAUNCH_RATIO) -> SyntheticGenerator:
-    """This thread's generator for ``(seed, launch_ratio)`` (built once, then reused)."""
-    cache: dict[tuple[int, float], SyntheticGenerator] | None = getattr(_local, "cache", None)
+def generator_for(
+    seed: int, launch_ratio: float = DEFAULT_LAUNCH_RATIO, partitions: int = 1
+) -> SyntheticGenerator:
+    """This thread's generator for ``(seed, launch_ratio, partitions)`` (built once, reused)."""
+    cache: dict[tuple[int, float, int], SyntheticGenerator] | None = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
-    key = (seed, launch_ratio)
+    key = (seed, launch_ratio, partitions)
     found = cache.get(key)
     if found is None:
         if len(cache) > 32:
             cache.clear()
-        found = cache[key] = SyntheticGenerator(seed, launch_ratio)
+        found = cache[key] = SyntheticGenerator(seed, launch_ratio, partitions)
     return found
 
 
-def generate(seed: int, index: int, launch_ratio: float = DEFAULT_LAUNCH_RATIO) -> SyntheticTx:
-    """Frame `index` of the stream ``(seed, launch_ratio)``, with its ground truth.
+def generate(
+    seed: int, index: int, launch_ratio: float = DEFAULT_LAUNCH_RATIO, partitions: int = 1
+) -> SyntheticTx:
+    """Frame `index` of the stream ``(seed, launch_ratio, partitions)``, with its ground truth.
 
     Pure: the same arguments give the same bytes in any process, at any time.
     """
-    return generator_for(seed, launch_ratio).tx(index)
+    return generator_for(seed, launch_ratio, partitions).tx(index)
 
 
 def generate_range(
-    seed: int, total: int, launch_ratio: float = DEFAULT_LAUNCH_RATIO, start: int = 0
+    seed: int,
+    total: int,
+    launch_ratio: float = DEFAULT_LAUNCH_RATIO,
+    start: int = 0,
+    partitions: int = 1,
 ) -> Iterator[SyntheticTx]:
     """Frames ``start .. total-1`` in global order: what a run with ``total`` emits, all
     partitions together."""
-    gen = generator_for(seed, launch_ratio)
+    gen = generator_for(seed, launch_ratio, partitions)
     for index in range(start, total):
         yield gen.tx(index)
 
@@ -738,7 +764,7 @@ class SyntheticPartition(StatefulSourcePartition[RawFrame, int]):
             if end <= k:
                 return []
         # the generator (and its Faker) belongs to the thread that runs this batch
-        payload = generator_for(self._seed, self._launch_ratio).payload
+        payload = generator_for(self._seed, self._launch_ratio, self._partitions).payload
         p, n = self._partition, self._partitions
         batch = [RawFrame(payload(p + i * n), now) for i in range(k, end)]
         self._position = end

@@ -178,20 +178,7 @@ class SnifferConfig(BaseSettings):
 
     @model_validator(mode="after")
     def _fields_that_need_each_other(self) -> SnifferConfig:
-        problems = []
-        if self.source == "replay" and self.replay_path is None:
-            problems.append("source=replay needs replay_path")
-        if self.source == "solana_ws" and self.ws_url is None:
-            problems.append("source=solana_ws needs ws_url")
-        if self.sink == "jsonl" and self.sink_path is None:
-            problems.append("sink=jsonl needs sink_path")
-        if self.sink in ("redis", "webhook", "kafka") and self.sink_url is None:
-            problems.append(f"sink={self.sink} needs sink_url")
-        low, high = self.filter_min_initial_buy_sol, self.filter_max_initial_buy_sol
-        if low is not None and high is not None and low > high:
-            problems.append(
-                f"filter_min_initial_buy_sol={low} is above filter_max_initial_buy_sol={high}"
-            )
+        problems = _cross_field_problems(self.model_dump())
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -253,9 +240,48 @@ def load_config(environ: Mapping[str, str] | None = None) -> SnifferConfig:
             return SnifferConfig(**merged)
         return _with_environ(environ, merged)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
+        problems = _describe(exc)
+        if not any(line.startswith("configuration: ") for line in problems):
+            # Pydantic skips model-level checks once a field failed; run them on the raw values
+            # so that one run reports every problem, not the next one after each fix.
+            raw = {**merged, **_settings_from_env(environ)}
+            problems += [f"configuration: {p}" for p in _cross_field_problems(raw)]
+        raise ConfigError(problems) from None
     except SettingsError as exc:
         raise ConfigError([_describe_settings_error(exc, environ)]) from None
+
+
+def _settings_from_env(environ: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name[len(ENV_PREFIX) :].lower(): value
+        for name, value in environ.items()
+        if name.upper().startswith(ENV_PREFIX)
+    }
+
+
+def _cross_field_problems(values: Mapping[str, Any]) -> list[str]:
+    """Rules between fields, over validated values or (after a field error) raw ones."""
+    problems = []
+    source, sink = values.get("source", "synthetic"), values.get("sink", "stdout")
+    if source == "replay" and values.get("replay_path") is None:
+        problems.append("source=replay needs replay_path")
+    if source == "solana_ws" and values.get("ws_url") is None:
+        problems.append("source=solana_ws needs ws_url")
+    if sink == "jsonl" and values.get("sink_path") is None:
+        problems.append("sink=jsonl needs sink_path")
+    if sink in ("redis", "webhook", "kafka") and values.get("sink_url") is None:
+        problems.append(f"sink={sink} needs sink_url")
+    try:
+        low = values.get("filter_min_initial_buy_sol")
+        high = values.get("filter_max_initial_buy_sol")
+        if low is not None and high is not None and float(low) > float(high):
+            problems.append(
+                f"filter_min_initial_buy_sol={float(low)} is above "
+                f"filter_max_initial_buy_sol={float(high)}"
+            )
+    except (TypeError, ValueError):
+        pass  # already reported as a field error
+    return problems
 
 
 def _with_environ(environ: Mapping[str, str], merged: dict[str, Any]) -> SnifferConfig:

@@ -44,7 +44,9 @@ def drain(part: StatefulSourcePartition[RawFrame, int], limit: int = 10**6) -> l
 
 
 def expected(partition: int, partitions: int, total: int, ratio: float = 0.01) -> list[bytes]:
-    return [generate(SEED, g, ratio).payload for g in range(partition, total, partitions)]
+    return [
+        generate(SEED, g, ratio, partitions).payload for g in range(partition, total, partitions)
+    ]
 
 
 def payloads(frames: list[RawFrame]) -> list[bytes]:
@@ -72,7 +74,7 @@ def test_partitions_share_the_stream_without_overlap() -> None:
         assert got == expected(p, n, total)
         union.extend(got)
     assert len(union) == total
-    assert sorted(union) == sorted(generate(SEED, g).payload for g in range(total))
+    assert sorted(union) == sorted(generate(SEED, g, partitions=n).payload for g in range(total))
 
 
 def test_total_ends_each_partition_after_its_share() -> None:
@@ -242,7 +244,7 @@ def build_flow(source: SyntheticSource, out: list[RawFrame]) -> Dataflow:
 
 def check_arrivals(out: list[RawFrame], total: int, partitions: int) -> None:
     got = payloads(out)
-    every = [generate(SEED, g).payload for g in range(total)]
+    every = [generate(SEED, g, partitions=partitions).payload for g in range(total)]
     assert sorted(got) == sorted(every), "frames lost, added or delivered twice"
     assert all(isinstance(f.arrived_at, float) for f in out)
     for p in range(partitions):  # each partition's frames arrive in its order
