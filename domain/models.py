@@ -22,6 +22,10 @@ RAYDIUM_AMM_V4 = "raydium_amm_v4"
 PUMP_SWAP = "pump_swap"
 LAUNCHPADS = (PUMP_FUN, RAYDIUM_AMM_V4, PUMP_SWAP)
 
+#: Chain time per slot, in seconds. Anything that must be reproducible run after run counts time
+#: as slots x this, never in wall-clock seconds.
+SLOT_SECONDS = 0.4
+
 HIGH = "HIGH"
 LOW = "LOW"
 PRIORITIES = (HIGH, LOW)

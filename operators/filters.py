@@ -33,12 +33,11 @@ from bytewax.operators import KeyedStream, StatefulLogic
 
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
-from domain.models import Launch
+from domain.models import SLOT_SECONDS, Launch
 
 __all__ = [
     "REJECT_REASONS",
     "SERIAL_CREATOR_CAPACITY",
-    "SLOT_SECONDS",
     "FilterLogic",
     "FilterState",
     "LaunchRules",
@@ -57,8 +56,6 @@ REJECT_REASONS = (
     "serial_launcher",
 )
 
-#: Chain time per slot, in seconds.
-SLOT_SECONDS = 0.4
 
 #: How many creators the serial-launcher rule tracks at most; the least recently active one is
 #: forgotten first (it is also the one whose launches most likely left the window already).

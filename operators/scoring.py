@@ -4,7 +4,9 @@ The score, in [0, 1] (defaults in brackets; `age` counts chain time, slot x 0.4 
 
 ```
 creator   = 1 / (1 + sum of 0.5 ** (age_s / score_ema_half_life_s [3600]) over the creator's
-            earlier launches)                                   (0.5 when the creator is unknown)
+            earlier launches)                                   (0.5 when the creator is unknown;
+            1 for pump_swap: a graduation happens once per token, and its pool creator is a
+            migration account shared by all graduations, not a serial launcher)
 buy       = min(initial_buy_sol / score_buy_full_sol [2.0], 1)  (0.5 when the buy is unknown)
 launchpad = pump_swap 1.0 (a graduation), raydium_amm_v4 0.8, pump_fun 0.5, any other 0.5
 score     = round(0.4 * creator + 0.3 * buy + 0.3 * launchpad, 4)
@@ -33,7 +35,16 @@ from prometheus_client import Counter
 
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
-from domain.models import HIGH, LOW, PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4, Candidate, Launch
+from domain.models import (
+    HIGH,
+    LOW,
+    PUMP_FUN,
+    PUMP_SWAP,
+    RAYDIUM_AMM_V4,
+    SLOT_SECONDS,
+    Candidate,
+    Launch,
+)
 
 __all__ = [
     "BUY_WEIGHT",
@@ -45,9 +56,6 @@ __all__ = [
     "ScoringState",
     "score_launches",
 ]
-
-#: Chain time per slot, in seconds.
-SLOT_SECONDS = 0.4
 
 CREATOR_WEIGHT = 0.4
 BUY_WEIGHT = 0.3
@@ -94,7 +102,14 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
             self._creators.popitem(last=False)
 
     def on_item(self, value: Launch) -> tuple[Iterable[Candidate], bool]:
-        creator = NEUTRAL if value.creator is None else self._creator_term(value)
+        # A PumpSwap pool's creator is, for a graduation, pump.fun's migration account: one key
+        # behind every graduation, which the EMA would take for the busiest serial launcher.
+        if value.launchpad == PUMP_SWAP:
+            creator = 1.0
+        elif value.creator is None:
+            creator = NEUTRAL
+        else:
+            creator = self._creator_term(value)
         buy = value.initial_buy_sol
         buy_term = NEUTRAL if buy is None else min(max(buy, 0.0) / self._buy_full_sol, 1.0)
         launchpad = LAUNCHPAD_SCORES.get(value.launchpad, NEUTRAL)

@@ -248,3 +248,16 @@ def test_scoring_in_a_dataflow_matches_the_logic(runner: Runner, metrics: Metric
     assert 0 < highs < len(expected)
     assert detected(metrics, PUMP_FUN, HIGH) == highs
     assert detected(metrics, PUMP_FUN, LOW) == len(expected) - highs
+
+
+def test_graduations_sharing_a_migration_account_are_not_serial_launchers(
+    metrics: Metrics,
+) -> None:
+    logic = ScoringLogic(SnifferConfig(), metrics)
+    migrations = [
+        launch(f"sig{n}", creator="migration-account", launchpad=PUMP_SWAP, initial_buy_sol=None)
+        for n in range(5)
+    ]
+    scores = [c.score for c in score_all(logic, migrations)]
+    assert len(set(scores)) == 1  # the fifth graduation scores like the first
+    assert all(c.priority == "HIGH" for c in score_all(logic, migrations[:1]))
