@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from bytewax.inputs import Source
 
 from connectors.line_sinks import JsonlFileTransport, NullTransport, StdoutTransport
 from connectors.replay import ReplaySource
+from connectors.simulated_delay import DelayedTransport
 from connectors.synthetic import SyntheticSource
 from domain.config import SnifferConfig
 from domain.models import RawFrame
@@ -33,15 +32,18 @@ def make_source(config: SnifferConfig) -> Source[RawFrame]:
     raise NotAvailableYet(f"source={config.source} is not available in this build")
 
 
-def make_transport_factory(config: SnifferConfig) -> Callable[[int], Transport]:
-    """A function from worker index to that worker's transport."""
+def make_transport(config: SnifferConfig) -> Transport:
+    """The process's one transport to the configured sink (shared by its senders)."""
+    transport: Transport
     if config.sink == "stdout":
-        shared_stdout = StdoutTransport()
-        return lambda worker: shared_stdout
-    if config.sink == "jsonl":
-        assert config.sink_path is not None
-        shared_file = JsonlFileTransport(config.sink_path)
-        return lambda worker: shared_file
-    if config.sink == "null":
-        return lambda worker: NullTransport()
-    raise NotAvailableYet(f"sink={config.sink} is not available in this build")
+        transport = StdoutTransport()
+    elif config.sink == "jsonl":
+        assert config.sink_path is not None  # the config's own validation guarantees it
+        transport = JsonlFileTransport(config.sink_path)
+    elif config.sink == "null":
+        transport = NullTransport()
+    else:
+        raise NotAvailableYet(f"sink={config.sink} is not available in this build")
+    if config.sink_delay_ms > 0:
+        transport = DelayedTransport(transport, config.sink_delay_ms / 1e3)
+    return transport

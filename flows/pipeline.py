@@ -2,14 +2,14 @@
 is made in an operator.
 
     source ─> detect ─┬─> dedup ─> filter ─> score ─┬─ HIGH ─> batch_high ─┐
-                      │   (one key: cluster-wide     └─ LOW ──> batch_low ──┴─> deliver
-                      │    dedup, order kept)
+                      │   (one key: cluster-wide     └─ LOW ──> batch_low ──┴─> deliver ─> sink
+                      │    dedup, order kept)            (stream buffers, drop policy, rate
+                      │                                   limit, retries, sync | async)
                       └─> invalid frames ─> dead-letter file (when configured)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import bytewax.operators as op
@@ -19,12 +19,12 @@ from bytewax.inputs import Source
 from connectors.dead_letter import DeadLetterFile, DeadLetterSink
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
-from domain.models import HIGH, LOW, Batch, Candidate, InvalidFrame, Launch, RawFrame
+from domain.models import HIGH, LOW, Candidate, InvalidFrame, Launch, RawFrame
 from domain.transport import Transport
-from flows.endpoints import make_source, make_transport_factory
+from flows.endpoints import make_source, make_transport
 from operators.batching import batch_candidates
 from operators.dedup import dedup_launches
-from operators.delivery import DeliverySink
+from operators.delivery import deliver
 from operators.detection import detect_launches
 from operators.filters import filter_launches
 from operators.scoring import score_launches
@@ -45,19 +45,15 @@ def _dead_letter_line(invalid: InvalidFrame) -> bytes:
     return invalid.dead_letter_line()
 
 
-def _batch_of(item: tuple[str, Batch]) -> Batch:
-    return item[1]
-
-
 def build_flow(
     config: SnifferConfig,
     metrics: Metrics,
     *,
     source: Source[RawFrame] | None = None,
-    transport_factory: Callable[[int], Transport] | None = None,
+    transport: Transport | None = None,
     flow_id: str = "sniffer",
 ) -> Dataflow:
-    """The whole job. Tests may hand in their own source or transports."""
+    """The whole job. Tests may hand in their own source or transport."""
     flow = Dataflow(flow_id)
     frames = op.input("frames", flow, source if source is not None else make_source(config))
 
@@ -78,12 +74,13 @@ def build_flow(
     timeout = timedelta(milliseconds=config.batch_timeout_ms)
     high = batch_candidates("batch_high", by_priority.trues, HIGH, config.batch_size, timeout)
     low = batch_candidates("batch_low", by_priority.falses, LOW, config.batch_size, timeout)
-    batches = op.map("unkey", op.merge("batches", high, low), _batch_of)
-
-    sink = DeliverySink(
-        transport_factory if transport_factory is not None else make_transport_factory(config),
+    batches = op.merge("batches", high, low)
+    deliver(
+        "deliver",
+        batches,
+        config,
         metrics,
+        transport if transport is not None else make_transport(config),
         dead_letter=dead_letters.append if dead_letters is not None else None,
     )
-    op.output("deliver", batches, sink)
     return flow

@@ -1,86 +1,262 @@
-"""The send path: batches in, delivered through a `Transport`, every candidate accounted for.
+"""The send path: batches in; stream buffers, drop policy, rate limit, sync or async sending.
 
-This is the seam the stream buffer, drop policies, rate limit, retries and async senders plug
-into (they stand between the batches and the transport). Today it sends each batch as it comes;
-a failure is counted in `send_failures` and dead-lettered, and the job goes on: a send that
-raises must never kill the dataflow.
+    batches ─> StreamBuffers (HIGH, LOW; capacity; drop policy) ─> TokenBucket ─> BatchSender
+                                                                   (staleness, retries, counting)
+
+The step takes every candidate off Bytewax's queues at once and holds it in the bounded stream
+buffers: inside an epoch Bytewax's queues are unbounded, so this is what bounds memory when the
+consumer is slow. Its snapshot is the buffers' contents, so candidates waiting (or in flight)
+when the process dies are sent after a restart.
+
+- `sync` (the seed's behaviour): the worker sends itself, HIGH before LOW, for at most one
+  `batch_timeout_ms` slice per activation, then goes back to its input; what is left waits for the
+  next activation (a timer wakes the step even when no input comes). While it sends, detection
+  waits; candidates that arrive meanwhile fill the buffers, and the drop policy decides.
+- `async`: a sender thread per priority sends beside the dataflow, so detection never waits on the
+  consumer; order is kept within each priority; at the end of the stream the senders finish what is
+  buffered and are joined. With a rate limit, LOW yields to HIGH when both wait.
+- `block`: a full buffer makes the worker wait for room (sync: it sends; async: it waits for the
+  senders), which slows its input: nothing is dropped.
+
+All candidates go to one key (see flows/pipeline.py), so one worker of the cluster sends.
 """
 
 from __future__ import annotations
 
-import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
-from bytewax.outputs import DynamicSink, StatelessSinkPartition
+import bytewax.operators as op
+from bytewax.dataflow import operator
+from bytewax.operators import KeyedStream, StatefulBatchLogic
 
+from domain.config import SnifferConfig
 from domain.metrics import Metrics
-from domain.models import Batch
+from domain.models import HIGH, LOW, PRIORITIES, Batch, Candidate
 from domain.transport import Transport
+from operators.batch_sender import BatchSender, DeadLetterWriter
+from operators.rate_limit import TokenBucket
+from operators.stream_buffer import Put, StreamBuffers
 
-log = logging.getLogger(__name__)
-
-DeadLetterWriter = Callable[[list[bytes]], None]
+_NOTHING: tuple[()] = ()
 
 
-class DeliverySink(DynamicSink[Batch]):
-    """Sends every batch through the transport made for each worker by `transport_factory`."""
+@dataclass(frozen=True, slots=True)
+class DeliveryState:
+    """Recoverable state of the send step: every candidate held, HIGH first, oldest first."""
+
+    buffered: tuple[Candidate, ...] = ()
+
+
+class _DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
+    """What both modes share: the buffers, the sender, the bucket, the snapshot."""
 
     def __init__(
         self,
-        transport_factory: Callable[[int], Transport],
-        metrics: Metrics,
-        dead_letter: DeadLetterWriter | None = None,
-        clock: Callable[[], float] = time.time,
+        buffers: StreamBuffers,
+        sender: BatchSender,
+        bucket: TokenBucket,
+        batch_size: int,
     ) -> None:
-        self._factory = transport_factory
-        self._metrics = metrics
-        self._dead_letter = dead_letter
-        self._clock = clock
+        self.buffers = buffers
+        self._sender = sender
+        self._bucket = bucket
+        self._batch_size = batch_size
 
-    def build(
-        self, step_id: str, worker_index: int, worker_count: int
-    ) -> StatelessSinkPartition[Batch]:
-        return _DeliveryPartition(
-            self._factory(worker_index), self._metrics, self._dead_letter, self._clock
-        )
+    def _send_next(self, priority: str) -> None:
+        """Send the next batch of `priority` (tokens already granted)."""
+        taken = self.buffers.take(priority, self._batch_size)
+        if taken:
+            try:
+                self._sender.send(priority, taken)
+            finally:
+                self.buffers.done(priority, len(taken))
+
+    def snapshot(self) -> DeliveryState:
+        return DeliveryState(self.buffers.contents())
 
 
-class _DeliveryPartition(StatelessSinkPartition[Batch]):
+class SyncDelivery(_DeliveryLogic):
+    """The worker sends itself; see the module docstring."""
+
     def __init__(
         self,
-        transport: Transport,
-        metrics: Metrics,
-        dead_letter: DeadLetterWriter | None,
-        clock: Callable[[], float],
+        buffers: StreamBuffers,
+        sender: BatchSender,
+        bucket: TokenBucket,
+        batch_size: int,
+        slice_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._transport = transport
-        self._metrics = metrics
-        self._dead_letter = dead_letter
+        super().__init__(buffers, sender, bucket, batch_size)
+        self._slice_s = slice_s
         self._clock = clock
+        self._sleep = sleep
+        self._wake: datetime | None = None
 
-    def write_batch(self, items: list[Batch]) -> None:
-        for batch in items:
-            self._send(batch)
+    def on_batch(self, values: list[Batch]) -> tuple[Iterable[None], bool]:
+        buffers = self.buffers
+        for batch in values:
+            for candidate in batch.candidates:
+                if buffers.put(candidate) is Put.FULL:
+                    self._make_room(candidate.priority)
+                    buffers.put(candidate)
+        self._pump()
+        return _NOTHING, StatefulBatchLogic.RETAIN
 
-    def _send(self, batch: Batch) -> None:
-        metrics = self._metrics
-        size = len(batch.candidates)
-        try:
-            self._transport.send(batch)
-        except Exception as exc:  # any failure of a downstream system is counted, not raised
-            log.warning("send of a %s batch of %d failed: %s", batch.priority, size, exc)
-            metrics.send_failures.inc(size)
-            if self._dead_letter is not None:
-                reason = f"send_failed: {exc}"
-                self._dead_letter([c.dead_letter_line(reason) for c in batch.candidates])
-            return
-        acked = self._clock()
-        metrics.candidates_sent.labels(batch.priority).inc(size)
-        metrics.batches_sent.labels(batch.priority).inc()
-        metrics.batch_size.observe(size)
-        for candidate in batch.candidates:
-            metrics.detect_to_send_seconds.observe(max(0.0, acked - candidate.launch.arrived_at))
+    def on_notify(self) -> tuple[Iterable[None], bool]:
+        self._pump()
+        return _NOTHING, StatefulBatchLogic.RETAIN
+
+    def on_eof(self) -> tuple[Iterable[None], bool]:
+        # The end of a finite input: send everything, however long the rate limit makes it.
+        while (priority := self.buffers.next_priority()) is not None:
+            self._wait_for_tokens(priority)
+            self._send_next(priority)
+        self._wake = None
+        return _NOTHING, StatefulBatchLogic.RETAIN
+
+    def notify_at(self) -> datetime | None:
+        return self._wake
+
+    def _pump(self) -> None:
+        """Send, HIGH first, until the buffers are empty, the rate limit says wait, or the slice
+        is used up; then arrange to be woken when there is more to do."""
+        started = self._clock()
+        self._wake = None
+        while (priority := self.buffers.next_priority()) is not None:
+            wait = self._bucket.try_take(min(self._batch_size, self.buffers.waiting(priority)))
+            if wait > 0:
+                self._wake = _utc_in(wait)
+                return
+            self._send_next(priority)
+            if self._clock() - started >= self._slice_s:
+                self._wake = _utc_in(0.0)
+                return
+
+    def _make_room(self, priority: str) -> None:
+        """`block`: send `priority`'s oldest batch now, waiting for the rate limit if need be."""
+        self._wait_for_tokens(priority)
+        self._send_next(priority)
+
+    def _wait_for_tokens(self, priority: str) -> None:
+        want = min(self._batch_size, max(1, self.buffers.waiting(priority)))
+        while (wait := self._bucket.try_take(want)) > 0:
+            self._sleep(wait)
+
+
+class AsyncDelivery(_DeliveryLogic):
+    """A sender thread per priority; see the module docstring."""
+
+    def __init__(
+        self,
+        buffers: StreamBuffers,
+        sender: BatchSender,
+        bucket: TokenBucket,
+        batch_size: int,
+    ) -> None:
+        super().__init__(buffers, sender, bucket, batch_size)
+        self._closing = False
+        self._threads = [
+            threading.Thread(
+                target=self._run_sender, args=(priority,), name=f"sniffer-sender-{priority}"
+            )
+            for priority in PRIORITIES
+        ]
+        for thread in self._threads:
+            # Daemon threads: an aborted dataflow must not hang the process on a slow consumer.
+            thread.daemon = True
+            thread.start()
+
+    def on_batch(self, values: list[Batch]) -> tuple[Iterable[None], bool]:
+        buffers = self.buffers
+        blocking = buffers.policy == "block"
+        for batch in values:
+            for candidate in batch.candidates:
+                if blocking:
+                    buffers.put_when_room(candidate)
+                else:
+                    buffers.put(candidate)
+        return _NOTHING, StatefulBatchLogic.RETAIN
+
+    def on_eof(self) -> tuple[Iterable[None], bool]:
+        self.close()
+        return _NOTHING, StatefulBatchLogic.RETAIN
 
     def close(self) -> None:
-        self._transport.close()
+        """Let the senders finish what is buffered, then join them."""
+        with self.buffers.lock:
+            self._closing = True
+            self.buffers.lock.notify_all()
+        for thread in self._threads:
+            thread.join()
+
+    def _run_sender(self, priority: str) -> None:
+        buffers, bucket = self.buffers, self._bucket
+        while True:
+            with buffers.lock:
+                while not buffers.waiting(priority):
+                    if self._closing:
+                        return
+                    buffers.lock.wait(timeout=0.1)
+                if priority == LOW and not bucket.unlimited and buffers.waiting(HIGH):
+                    # HIGH goes first through a shared rate limit: give it the next tokens.
+                    buffers.lock.wait(timeout=0.001)
+                    continue
+                want = min(self._batch_size, buffers.waiting(priority))
+            wait = bucket.try_take(want)
+            if wait > 0:
+                time.sleep(wait)
+                continue
+            self._send_next(priority)
+
+
+def _utc_in(seconds: float) -> datetime:
+    return datetime.now(timezone.utc) + timedelta(seconds=seconds)
+
+
+@operator
+def deliver(
+    step_id: str,
+    up: KeyedStream[Batch],
+    config: SnifferConfig,
+    metrics: Metrics,
+    transport: Transport,
+    dead_letter: DeadLetterWriter | None = None,
+) -> None:
+    """Buffer, rate-limit and send every batch through `transport`. This is the job's sink."""
+
+    def builder(resume: DeliveryState | None) -> _DeliveryLogic:
+        buffers = StreamBuffers(
+            config.stream_buffer_capacity,
+            config.drop_policy,
+            metrics,
+            dead_letter,
+            contents=resume.buffered if resume is not None else (),
+        )
+        sender = BatchSender(
+            transport,
+            metrics,
+            max_retries=config.send_max_retries,
+            retry_delay_s=config.send_retry_delay_us / 1e6,
+            max_age_s=config.max_candidate_age_ms / 1e3,
+            dead_letter=dead_letter,
+        )
+        bucket = TokenBucket(config.sink_rate_limit, burst=config.batch_size)
+        if config.batch_send_mode == "async":
+            return AsyncDelivery(buffers, sender, bucket, config.batch_size)
+        return SyncDelivery(
+            buffers, sender, bucket, config.batch_size, slice_s=config.batch_timeout_ms / 1e3
+        )
+
+    sent = op.stateful_batch("stateful", up, builder)
+    # The step emits nothing, but Bytewax refuses a dataflow without an output or inspect step.
+    op.inspect("end", sent, _ignore)
+
+
+def _ignore(step_id: str, item: object) -> None:
+    return None

@@ -58,7 +58,7 @@ def run_pipeline(
     source = SyntheticSource(
         total=TOTAL, seed=SEED, launch_ratio=RATIO, partitions=partitions, batch_size=128
     )
-    runner(build_flow(config, metrics, source=source, transport_factory=lambda w: transport))
+    runner(build_flow(config, metrics, source=source, transport=transport))
     return transport.batches, metrics
 
 
@@ -162,11 +162,7 @@ def test_garbage_is_counted_and_dead_lettered_without_stopping(
     config = load_config({"SNIFFER_DEAD_LETTER_PATH": str(dead)})
     metrics = Metrics(CollectorRegistry())
     transport = Recording()
-    runner(
-        build_flow(
-            config, metrics, source=ReplaySource(frames), transport_factory=lambda w: transport
-        )
-    )
+    runner(build_flow(config, metrics, source=ReplaySource(frames), transport=transport))
     snap = metrics.snapshot()
     assert conservation_problems(snap) == []
     assert snap["tx_seen"] == 505
