@@ -128,6 +128,10 @@ class SnifferConfig(BaseSettings):
     metrics_port: int = Field(DEFAULT_METRICS_PORT, ge=0, le=65535)
     snapshot_path: Path | None = None
     dead_letter_path: Path | None = None
+    snapshot_interval_s: float = Field(5.0, gt=0)
+    status_interval_s: float = Field(
+        5.0, ge=0, description="seconds between status lines on stderr; 0 = off"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # --- delivery ---

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bytewax.inputs import Source
+from typing import Any
+
+from bytewax.inputs import FixedPartitionedSource
 
 from connectors.line_sinks import JsonlFileTransport, NullTransport, StdoutTransport
 from connectors.replay import ReplaySource
@@ -17,7 +19,7 @@ class NotAvailableYet(Exception):
     """The configuration names a connector this build does not have."""
 
 
-def make_source(config: SnifferConfig) -> Source[RawFrame]:
+def make_source(config: SnifferConfig) -> FixedPartitionedSource[RawFrame, Any]:
     if config.source == "synthetic":
         return SyntheticSource(
             rate=config.synthetic_rate,

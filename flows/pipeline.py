@@ -11,15 +11,18 @@ is made in an operator.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import bytewax.operators as op
 from bytewax.dataflow import Dataflow
-from bytewax.inputs import Source
+from bytewax.inputs import FixedPartitionedSource
 
 from connectors.dead_letter import DeadLetterFile, DeadLetterSink
+from connectors.stoppable import StoppableSource
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
 from domain.models import HIGH, LOW, Candidate, InvalidFrame, Launch, RawFrame
+from domain.shutdown import Shutdown
 from domain.transport import Transport
 from flows.endpoints import make_source, make_transport
 from operators.batching import batch_candidates
@@ -49,13 +52,16 @@ def build_flow(
     config: SnifferConfig,
     metrics: Metrics,
     *,
-    source: Source[RawFrame] | None = None,
+    source: FixedPartitionedSource[RawFrame, Any] | None = None,
     transport: Transport | None = None,
+    shutdown: Shutdown | None = None,
     flow_id: str = "sniffer",
 ) -> Dataflow:
     """The whole job. Tests may hand in their own source or transport."""
+    shutdown = shutdown if shutdown is not None else Shutdown()
     flow = Dataflow(flow_id)
-    frames = op.input("frames", flow, source if source is not None else make_source(config))
+    source = source if source is not None else make_source(config)
+    frames = op.input("frames", flow, StoppableSource(source, shutdown))
 
     detected = detect_launches("detect", frames, metrics)
     dead_letters = (
@@ -81,6 +87,7 @@ def build_flow(
         config,
         metrics,
         transport if transport is not None else make_transport(config),
+        shutdown,
         dead_letter=dead_letters.append if dead_letters is not None else None,
     )
     return flow

@@ -1,21 +1,42 @@
-"""Process lifecycle of the job: configuration or exit 2, logging to stderr, the exit snapshot.
+"""Process lifecycle of the job: configuration or exit 2, logging to stderr, the metrics endpoint,
+the status line, graceful shutdown on SIGINT/SIGTERM, and the exit snapshot.
 
 Bytewax imports the flow module in the main thread before the run starts, so this is the place to
-refuse a bad configuration (before any worker exists) and to arrange for the final snapshot.
+refuse a bad configuration (before any worker exists), to install signal handlers (Python runs
+them in the main thread, which Bytewax's run loop hands back to at every signal check), and to
+arrange for the final snapshot.
 """
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import logging
+import os
+import signal
 import sys
+from dataclasses import dataclass
+from types import FrameType
 
 import orjson
 
+from connectors.metrics_endpoint import MetricsEndpoint
+from connectors.status_reporter import StatusReporter
 from domain.config import ConfigError, SnifferConfig, load_config
 from domain.metrics import Metrics
+from domain.shutdown import Shutdown
 
 log = logging.getLogger("sniffer")
+
+
+@dataclass
+class Process:
+    """What the job's process holds besides the dataflow."""
+
+    config: SnifferConfig
+    metrics: Metrics
+    shutdown: Shutdown
+    process_id: int
 
 
 def load_config_or_exit() -> SnifferConfig:
@@ -38,27 +59,96 @@ def setup_logging(level: str) -> None:
     )
 
 
-def print_snapshot_at_exit(metrics: Metrics) -> None:
-    """The contract's JSON snapshot as the last line on stderr when the process exits."""
+def process_id(argv: list[str] | None = None) -> int:
+    """This process's index in a cluster (`-i`/`--process-id` of `bytewax.run`, or its
+    environment variables), 0 when it runs alone."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-i", "--process-id", type=int, default=None)
+    known, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if known.process_id is not None:
+        return int(known.process_id)
+    if "BYTEWAX_PROCESS_ID" in os.environ:
+        return int(os.environ["BYTEWAX_PROCESS_ID"])
+    pod, statefulset = (
+        os.environ.get("BYTEWAX_POD_NAME"),
+        os.environ.get("BYTEWAX_STATEFULSET_NAME"),
+    )
+    if pod and statefulset and pod.startswith(statefulset + "-"):
+        return int(pod[len(statefulset) + 1 :])
+    return 0
 
-    def _print() -> None:
-        sys.stdout.flush()
-        sys.stderr.write(orjson.dumps(metrics.snapshot()).decode() + "\n")
-        sys.stderr.flush()
 
-    atexit.register(_print)
+def install_signal_handlers(shutdown: Shutdown, timeout_ms: int, on_second: object) -> None:
+    """First SIGINT/SIGTERM: graceful shutdown. Second: stop at once."""
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if not shutdown.requested:
+            shutdown.request()
+            log.warning(
+                "%s: stopping input, draining for up to %d ms (again to stop at once)",
+                signal.Signals(signum).name,
+                timeout_ms,
+            )
+            return
+        log.warning("%s again: stopping at once", signal.Signals(signum).name)
+        if callable(on_second):
+            on_second()
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
 
 
-def start_process() -> tuple[SnifferConfig, Metrics]:
+def snapshot_line(metrics: Metrics) -> str:
+    return orjson.dumps(metrics.snapshot()).decode()
+
+
+def start_process() -> Process:
     config = load_config_or_exit()
     setup_logging(config.log_level)
+    pid = process_id()
     metrics = Metrics(capacity=config.stream_buffer_capacity)
-    print_snapshot_at_exit(metrics)
+    shutdown = Shutdown()
+
+    endpoint = None
+    if config.metrics_port:
+        port = config.metrics_port + pid
+        try:
+            endpoint = MetricsEndpoint(metrics, config.metrics_host, port)
+        except OSError as exc:
+            print(
+                f"sniffer: cannot serve metrics on {config.metrics_host}:{port}: {exc.strerror}"
+                " (set SNIFFER_METRICS_PORT to another port, or 0 to turn the endpoint off)",
+                file=sys.stderr,
+            )
+            raise SystemExit(2) from None
+    reporter = StatusReporter(
+        metrics,
+        status_interval_s=config.status_interval_s,
+        snapshot_path=config.snapshot_path,
+        snapshot_interval_s=config.snapshot_interval_s,
+        capacity=config.stream_buffer_capacity,
+    )
+    reporter.start()
+
+    def finish() -> None:
+        reporter.stop()
+        if endpoint is not None:
+            endpoint.close()
+        sys.stdout.flush()
+        # The contract: the snapshot is the last line on stderr.
+        sys.stderr.write(snapshot_line(metrics) + "\n")
+        sys.stderr.flush()
+
+    atexit.register(finish)
+    install_signal_handlers(shutdown, config.graceful_shutdown_timeout_ms, on_second=finish)
     log.info(
-        "starting: source=%s sink=%s batch_size=%d batch_timeout_ms=%d",
+        "starting: process %d, source=%s sink=%s mode=%s policy=%s batch_size=%d",
+        pid,
         config.source,
         config.sink,
+        config.batch_send_mode,
+        config.drop_policy,
         config.batch_size,
-        config.batch_timeout_ms,
     )
-    return config, metrics
+    return Process(config, metrics, shutdown, pid)

@@ -36,12 +36,16 @@ from bytewax.operators import KeyedStream, StatefulBatchLogic
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
 from domain.models import HIGH, LOW, PRIORITIES, Batch, Candidate
+from domain.shutdown import Shutdown
 from domain.transport import Transport
 from operators.batch_sender import BatchSender, DeadLetterWriter
 from operators.rate_limit import TokenBucket
 from operators.stream_buffer import Put, StreamBuffers
 
 _NOTHING: tuple[()] = ()
+
+#: After the shutdown deadline, how long to wait for a batch already being sent.
+_IN_FLIGHT_GRACE_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +64,13 @@ class _DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
         sender: BatchSender,
         bucket: TokenBucket,
         batch_size: int,
+        drain: ShutdownDrain,
     ) -> None:
         self.buffers = buffers
         self._sender = sender
         self._bucket = bucket
         self._batch_size = batch_size
+        self._drain = drain
 
     def _send_next(self, priority: str) -> None:
         """Send the next batch of `priority` (tokens already granted)."""
@@ -75,8 +81,46 @@ class _DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
             finally:
                 self.buffers.done(priority, len(taken))
 
+    def _give_up_the_rest(self) -> None:
+        """The shutdown drain ran out of time: what still waits is dropped and counted."""
+        self._drain.drop(self.buffers.drain_all())
+
     def snapshot(self) -> DeliveryState:
         return DeliveryState(self.buffers.contents())
+
+
+class ShutdownDrain:
+    """The deadline of a signal-started drain, and the accounting of what it leaves behind."""
+
+    def __init__(
+        self,
+        shutdown: Shutdown,
+        timeout_s: float,
+        metrics: Metrics,
+        dead_letter: DeadLetterWriter | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._shutdown = shutdown
+        self._timeout_s = timeout_s
+        self._metrics = metrics
+        self._dead_letter = dead_letter
+        self._clock = clock
+
+    def remaining(self) -> float | None:
+        """Seconds left to drain; None when no shutdown was asked (drain without limit)."""
+        deadline = self._shutdown.deadline(self._timeout_s)
+        return None if deadline is None else deadline - self._clock()
+
+    def expired(self) -> bool:
+        left = self.remaining()
+        return left is not None and left <= 0
+
+    def drop(self, candidates: list[Candidate]) -> None:
+        if not candidates:
+            return
+        self._metrics.dropped_shutdown.inc(len(candidates))
+        if self._dead_letter is not None:
+            self._dead_letter([c.dead_letter_line("dropped_shutdown") for c in candidates])
 
 
 class SyncDelivery(_DeliveryLogic):
@@ -88,11 +132,12 @@ class SyncDelivery(_DeliveryLogic):
         sender: BatchSender,
         bucket: TokenBucket,
         batch_size: int,
+        drain: ShutdownDrain,
         slice_s: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        super().__init__(buffers, sender, bucket, batch_size)
+        super().__init__(buffers, sender, bucket, batch_size, drain)
         self._slice_s = slice_s
         self._clock = clock
         self._sleep = sleep
@@ -103,6 +148,9 @@ class SyncDelivery(_DeliveryLogic):
         for batch in values:
             for candidate in batch.candidates:
                 if buffers.put(candidate) is Put.FULL:
+                    if self._drain.expired():
+                        self._drain.drop([candidate])  # block, and the drain ran out of time
+                        continue
                     self._make_room(candidate.priority)
                     buffers.put(candidate)
         self._pump()
@@ -113,10 +161,13 @@ class SyncDelivery(_DeliveryLogic):
         return _NOTHING, StatefulBatchLogic.RETAIN
 
     def on_eof(self) -> tuple[Iterable[None], bool]:
-        # The end of a finite input: send everything, however long the rate limit makes it.
+        # The end of a finite input drains everything, however long the rate limit makes it;
+        # after a signal the drain stops at the shutdown deadline and the rest is counted.
         while (priority := self.buffers.next_priority()) is not None:
-            self._wait_for_tokens(priority)
+            if not self._wait_for_tokens(priority):
+                break
             self._send_next(priority)
+        self._give_up_the_rest()
         self._wake = None
         return _NOTHING, StatefulBatchLogic.RETAIN
 
@@ -140,13 +191,19 @@ class SyncDelivery(_DeliveryLogic):
 
     def _make_room(self, priority: str) -> None:
         """`block`: send `priority`'s oldest batch now, waiting for the rate limit if need be."""
-        self._wait_for_tokens(priority)
-        self._send_next(priority)
+        if self._wait_for_tokens(priority):
+            self._send_next(priority)
 
-    def _wait_for_tokens(self, priority: str) -> None:
+    def _wait_for_tokens(self, priority: str) -> bool:
+        """Sleep until the rate limit grants the next batch; False if the shutdown deadline
+        comes first."""
         want = min(self._batch_size, max(1, self.buffers.waiting(priority)))
         while (wait := self._bucket.try_take(want)) > 0:
+            left = self._drain.remaining()
+            if left is not None and left <= wait:
+                return False
             self._sleep(wait)
+        return not self._drain.expired()
 
 
 class AsyncDelivery(_DeliveryLogic):
@@ -158,8 +215,9 @@ class AsyncDelivery(_DeliveryLogic):
         sender: BatchSender,
         bucket: TokenBucket,
         batch_size: int,
+        drain: ShutdownDrain,
     ) -> None:
-        super().__init__(buffers, sender, bucket, batch_size)
+        super().__init__(buffers, sender, bucket, batch_size, drain)
         self._closing = False
         self._threads = [
             threading.Thread(
@@ -177,10 +235,10 @@ class AsyncDelivery(_DeliveryLogic):
         blocking = buffers.policy == "block"
         for batch in values:
             for candidate in batch.candidates:
-                if blocking:
-                    buffers.put_when_room(candidate)
-                else:
+                if not blocking:
                     buffers.put(candidate)
+                elif not buffers.put_when_room(candidate, give_up=self._drain.expired):
+                    self._drain.drop([candidate])
         return _NOTHING, StatefulBatchLogic.RETAIN
 
     def on_eof(self) -> tuple[Iterable[None], bool]:
@@ -188,12 +246,21 @@ class AsyncDelivery(_DeliveryLogic):
         return _NOTHING, StatefulBatchLogic.RETAIN
 
     def close(self) -> None:
-        """Let the senders finish what is buffered, then join them."""
+        """Let the senders finish what is buffered (until the shutdown deadline, after a
+        signal), then join them."""
         with self.buffers.lock:
             self._closing = True
             self.buffers.lock.notify_all()
         for thread in self._threads:
-            thread.join()
+            while thread.is_alive():
+                left = self._drain.remaining()
+                thread.join(timeout=None if left is None else max(0.0, left))
+                if self._drain.expired():
+                    # Out of time: take what still waits away from the senders; each finishes
+                    # the batch it is sending (counted either way) and stops.
+                    self._give_up_the_rest()
+                    thread.join(timeout=_IN_FLIGHT_GRACE_S)
+                    break
 
     def _run_sender(self, priority: str) -> None:
         buffers, bucket = self.buffers, self._bucket
@@ -226,6 +293,7 @@ def deliver(
     config: SnifferConfig,
     metrics: Metrics,
     transport: Transport,
+    shutdown: Shutdown,
     dead_letter: DeadLetterWriter | None = None,
 ) -> None:
     """Buffer, rate-limit and send every batch through `transport`. This is the job's sink."""
@@ -247,10 +315,18 @@ def deliver(
             dead_letter=dead_letter,
         )
         bucket = TokenBucket(config.sink_rate_limit, burst=config.batch_size)
+        drain = ShutdownDrain(
+            shutdown, config.graceful_shutdown_timeout_ms / 1e3, metrics, dead_letter
+        )
         if config.batch_send_mode == "async":
-            return AsyncDelivery(buffers, sender, bucket, config.batch_size)
+            return AsyncDelivery(buffers, sender, bucket, config.batch_size, drain)
         return SyncDelivery(
-            buffers, sender, bucket, config.batch_size, slice_s=config.batch_timeout_ms / 1e3
+            buffers,
+            sender,
+            bucket,
+            config.batch_size,
+            drain,
+            slice_s=config.batch_timeout_ms / 1e3,
         )
 
     sent = op.stateful_batch("stateful", up, builder)

@@ -96,20 +96,27 @@ class StreamBuffers:
             self.lock.notify_all()
             return Put.DROPPED_OLDEST
 
-    def put_when_room(self, candidate: Candidate) -> None:
+    def put_when_room(
+        self, candidate: Candidate, give_up: Callable[[], bool] = lambda: False
+    ) -> bool:
         """Block-policy put for the async mode: wait until a sender has made room.
 
-        Counts one backpressure event per candidate, however long it waits.
+        Counts one backpressure event per candidate, however long it waits. Returns False,
+        having changed nothing, if `give_up()` turns true while waiting (the shutdown deadline
+        passed).
         """
         if self.put(candidate) is not Put.FULL:
-            return
+            return True
         priority = candidate.priority
         with self.lock:
             while len(self._waiting[priority]) + len(self._in_flight[priority]) >= self.capacity:
+                if give_up():
+                    return False
                 self.lock.wait(timeout=0.05)
             self._waiting[priority].append(candidate)
             self._update_depth(priority)
             self.lock.notify_all()
+            return True
 
     # --- sender side -----------------------------------------------------------------------
 

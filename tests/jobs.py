@@ -49,6 +49,9 @@ class JobResult:
 def job_env(settings: dict[str, str]) -> dict[str, str]:
     """The caller's environment without any SNIFFER_ setting of its own, plus `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SNIFFER_")}
+    # Tests run one job after another; no fixed metrics port, and no status lines, unless asked.
+    env["SNIFFER_METRICS_PORT"] = "0"
+    env["SNIFFER_STATUS_INTERVAL_S"] = "0"
     env.update(settings)
     env["PYTHONUNBUFFERED"] = "1"
     return env
