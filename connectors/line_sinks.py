@@ -38,12 +38,28 @@ class StdoutTransport:
 
 
 class JsonlFileTransport:
-    """Appends one candidate a line to a file; the file is flushed after every batch."""
+    """Appends one candidate a line to a file; the file is flushed after every batch.
+
+    It can tell its position and go back to one: with recovery, the send step keeps the position
+    in its snapshot and truncates the file to it on resume, so candidates written after the
+    snapshot (which the resumed run delivers again) are not in the file twice.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("ab")
         self._lock = threading.Lock()
+
+    def position(self) -> int:
+        with self._lock:
+            return self._file.tell()
+
+    def truncate_to(self, position: int) -> None:
+        with self._lock:
+            self._file.flush()
+            if position < self._file.tell():
+                self._file.truncate(position)
+                self._file.seek(position)
 
     def send(self, batch: Batch) -> None:
         data = _batch_bytes(batch)

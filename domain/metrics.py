@@ -10,6 +10,7 @@ guards each value with a lock). In a cluster each process reports its own number
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -50,6 +51,11 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None, *, capacity: int = 0) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         self.started_at = time.monotonic()
+        #: Held while one item's counts are updated together (a frame's `tx_seen` and its
+        #: outcome; a candidate's send and its leaving the buffer) and while the counts are
+        #: exported for a recovery snapshot, so an export never sees half an update. With that,
+        #: both conservation laws hold at every instant, not only at rest.
+        self.lock = threading.RLock()
         r = self.registry
 
         self.tx_seen = Counter("sniffer_tx_seen", "Frames received from the sources.", registry=r)
@@ -154,6 +160,38 @@ class Metrics:
             self.dropped_full_buffer.labels(priority)
             self.batches_sent.labels(priority)
             self.stream_buffer_depth.labels(priority).set(0)
+
+    def _counters(self) -> list[Counter]:
+        return [m for m in vars(self).values() if isinstance(m, Counter)]
+
+    def export_counts(self) -> tuple[tuple[str, tuple[tuple[str, str], ...], float], ...]:
+        """Every counter's value per label set, for a recovery snapshot. Take `lock` around
+        this and whatever else the snapshot holds, to get one consistent cut."""
+        counts = []
+        with self.lock:
+            for counter in self._counters():
+                for family in counter.collect():
+                    for sample in family.samples:
+                        if sample.name.endswith("_total") and sample.value:
+                            labels = tuple(sorted(sample.labels.items()))
+                            counts.append((family.name, labels, sample.value))
+        return tuple(counts)
+
+    def restore_counts(
+        self, counts: tuple[tuple[str, tuple[tuple[str, str], ...], float], ...]
+    ) -> None:
+        """Add counts exported by `export_counts` (a resumed run continues from them)."""
+        by_name = {}
+        for counter in self._counters():
+            for family in counter.collect():
+                by_name[family.name] = counter
+        with self.lock:
+            for name, labels, value in counts:
+                counter = by_name.get(name)
+                if counter is None:
+                    continue  # a series this version no longer has
+                child = counter.labels(**dict(labels)) if labels else counter
+                child.inc(value)
 
     def snapshot(self) -> dict[str, float]:
         """The contract's JSON snapshot: every key, each a number, totals over all labels."""

@@ -6,7 +6,7 @@ rate limit, retries, counting) is the send path's job, so each connector stays s
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from domain.models import Batch
 
@@ -27,3 +27,14 @@ class Transport(Protocol):
 
     def close(self) -> None:
         """Flush and release what the transport holds."""
+
+
+@runtime_checkable
+class Resumable(Protocol):
+    """A transport that can undo writes made after a recovery snapshot (exactly-once output)."""
+
+    def position(self) -> int:
+        """Where the next write goes."""
+
+    def truncate_to(self, position: int) -> None:
+        """Forget everything written after `position`."""

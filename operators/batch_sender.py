@@ -50,11 +50,11 @@ class BatchSender:
             if not candidates:
                 return
         batch = Batch(priority, tuple(candidates), opened_at=candidates[0].launch.arrived_at)
-        error = self._send_with_retries(batch)
+        error, retries = self._send_with_retries(batch)
         if error is None:
             self._count_sent(batch)
         else:
-            self._count_failed(batch, error)
+            self._count_failed(batch, error, retries)
 
     def close(self) -> None:
         self._transport.close()
@@ -69,17 +69,19 @@ class BatchSender:
                 self._dead_letter([c.dead_letter_line("stale") for c in stale])
         return fresh
 
-    def _send_with_retries(self, batch: Batch) -> Exception | None:
+    def _send_with_retries(self, batch: Batch) -> tuple[Exception | None, int]:
+        """The final error (None once delivered) and the retries made, which is fewer than
+        `max_retries` for an error that is not retryable (the log line reports it)."""
         for attempt in range(self._max_retries + 1):
             try:
                 self._transport.send(batch)
-                return None
+                return None, attempt
             except SendError as exc:
                 if not exc.retryable or attempt == self._max_retries:
-                    return exc
+                    return exc, attempt
             except Exception as exc:  # any failure of a downstream system is retried, not raised
                 if attempt == self._max_retries:
-                    return exc
+                    return exc, attempt
             self._metrics.send_retries.inc()
             if self._retry_delay_s > 0:
                 self._sleep(self._retry_delay_s)
@@ -95,13 +97,13 @@ class BatchSender:
         for candidate in batch.candidates:
             metrics.detect_to_send_seconds.observe(max(0.0, acked - candidate.launch.arrived_at))
 
-    def _count_failed(self, batch: Batch, error: Exception) -> None:
+    def _count_failed(self, batch: Batch, error: Exception, retries: int) -> None:
         size = len(batch.candidates)
         log.warning(
             "a %s batch of %d failed after %d retries: %s",
             batch.priority,
             size,
-            self._max_retries,
+            retries,
             error,
         )
         self._metrics.send_failures.inc(size)

@@ -72,9 +72,10 @@ class _DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
         self._batch_size = batch_size
         self._drain = drain
 
-    def _send_next(self, priority: str) -> None:
-        """Send the next batch of `priority` (tokens already granted)."""
-        taken = self.buffers.take(priority, self._batch_size)
+    def _send_next(self, priority: str, max_items: int | None = None) -> None:
+        """Send the next batch of `priority` (tokens already granted for `max_items`, or for a
+        whole batch when None)."""
+        taken = self.buffers.take(priority, self._batch_size if max_items is None else max_items)
         if taken:
             try:
                 self._sender.send(priority, taken)
@@ -148,10 +149,12 @@ class SyncDelivery(_DeliveryLogic):
         for batch in values:
             for candidate in batch.candidates:
                 if buffers.put(candidate) is Put.FULL:
-                    if self._drain.expired():
+                    # `_make_room` fails only when the shutdown deadline comes first; the
+                    # candidate must then be counted (it used to be put again, found the buffer
+                    # still full, and vanish from every counter).
+                    if self._drain.expired() or not self._make_room(candidate.priority):
                         self._drain.drop([candidate])  # block, and the drain ran out of time
                         continue
-                    self._make_room(candidate.priority)
                     buffers.put(candidate)
         self._pump()
         return _NOTHING, StatefulBatchLogic.RETAIN
@@ -189,10 +192,18 @@ class SyncDelivery(_DeliveryLogic):
                 self._wake = _utc_in(0.0)
                 return
 
-    def _make_room(self, priority: str) -> None:
-        """`block`: send `priority`'s oldest batch now, waiting for the rate limit if need be."""
-        if self._wait_for_tokens(priority):
+    def _make_room(self, priority: str) -> bool:
+        """`block`: send `priority`'s oldest batches now until one more candidate fits, waiting
+        for the rate limit if need be; False if the shutdown deadline comes first.
+
+        A loop, not one batch: resumed contents may exceed a lowered capacity by more than a
+        batch. (Nothing is in flight between sends in sync mode, so `waiting` is all held.)
+        """
+        while self.buffers.waiting(priority) >= self.buffers.capacity:
+            if not self._wait_for_tokens(priority):
+                return False
             self._send_next(priority)
+        return True
 
     def _wait_for_tokens(self, priority: str) -> bool:
         """Sleep until the rate limit grants the next batch; False if the shutdown deadline
@@ -216,8 +227,10 @@ class AsyncDelivery(_DeliveryLogic):
         bucket: TokenBucket,
         batch_size: int,
         drain: ShutdownDrain,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(buffers, sender, bucket, batch_size, drain)
+        self._sleep = sleep  # injectable, so tests wait for the rate limit on a fake clock
         self._closing = False
         self._threads = [
             threading.Thread(
@@ -277,9 +290,11 @@ class AsyncDelivery(_DeliveryLogic):
                 want = min(self._batch_size, buffers.waiting(priority))
             wait = bucket.try_take(want)
             if wait > 0:
-                time.sleep(wait)
+                self._sleep(wait)
                 continue
-            self._send_next(priority)
+            # Tokens were granted for `want`: take no more than that, or candidates that arrived
+            # since `want` was counted would go without tokens and exceed the rate limit.
+            self._send_next(priority, None if bucket.unlimited else want)
 
 
 def _utc_in(seconds: float) -> datetime:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: lint (ruff), types (mypy), then pytest. Extra arguments go to pytest.
 source "$(dirname "$0")/env.sh"
+"$ROOT/scripts/system-deps.sh"
 echo "== ruff" >&2
 ruff check .
 ruff format --check .

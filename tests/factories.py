@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
+
+import orjson
+
+from domain.metrics import Metrics
 from domain.models import HIGH, PUMP_FUN, Batch, Candidate, Launch
 
 
@@ -26,3 +32,94 @@ def make_launch(n: int = 0, **overrides: object) -> Launch:
 def make_batch(ns: range | list[int], priority: str = HIGH, score: float = 0.9) -> Batch:
     candidates = tuple(Candidate(make_launch(n), score, priority) for n in ns)
     return Batch(priority, candidates, opened_at=candidates[0].launch.arrived_at)
+
+
+def make_candidate(
+    n: int = 0, priority: str = HIGH, score: float = 0.9, **launch: object
+) -> Candidate:
+    """One candidate of `priority` around `make_launch(n, **launch)`."""
+    return Candidate(make_launch(n, **launch), score, priority)
+
+
+def signatures(items: Iterable[Candidate] | Batch) -> list[str]:
+    """The signatures of candidates (or of a batch's candidates), in order."""
+    candidates = items.candidates if isinstance(items, Batch) else items
+    return [c.launch.signature for c in candidates]
+
+
+class FakeClock:
+    """A clock for tests: time moves only when told to. Thread-safe.
+
+    Use the instance itself as the clock (`clock()`) and `clock.sleep` as the sleep function: a
+    fake sleep records the request and moves the clock, so code that waits for a rate limit
+    finishes at once.
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self._now += max(0.0, seconds)
+
+
+class RecordingTransport:
+    """A transport that keeps every batch it is handed, in the order it got them. Thread-safe."""
+
+    def __init__(self) -> None:
+        self.batches: list[Batch] = []
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def send(self, batch: Batch) -> None:
+        with self._lock:
+            self.batches.append(batch)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def sent(self, priority: str | None = None) -> list[str]:
+        """Signatures delivered, in delivery order, optionally of one priority only."""
+        with self._lock:
+            return [
+                c.launch.signature
+                for b in self.batches
+                if priority is None or b.priority == priority
+                for c in b.candidates
+            ]
+
+
+class DeadLetters:
+    """A dead-letter writer that keeps the lines; `entries()` reads them back. Thread-safe."""
+
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, lines: list[bytes]) -> None:
+        with self._lock:
+            self.lines.extend(lines)
+
+    def entries(self) -> list[tuple[str, str]]:
+        """(reason, signature) of every dead-lettered candidate, in the order written."""
+        with self._lock:
+            records = [orjson.loads(line) for line in self.lines]
+        return [(r["reason"], r["candidate"]["signature"]) for r in records]
+
+
+def metric(metrics: Metrics, name: str, **labels: str) -> float:
+    """The current value of one sample of `metrics`, e.g. `metric(m, "sniffer_batches_sent_total",
+    priority="HIGH")`; 0 when the series does not exist yet."""
+    value = metrics.registry.get_sample_value(name, labels)
+    return 0.0 if value is None else value
