@@ -39,6 +39,9 @@ SNAPSHOT_KEYS = (
     "uptime_s",
 )
 
+#: Counter values by series name and label set, as `Metrics.export_counts` returns them.
+CountsExport = tuple[tuple[str, tuple[tuple[str, str], ...], float], ...]
+
 _BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 _LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -164,7 +167,7 @@ class Metrics:
     def _counters(self) -> list[Counter]:
         return [m for m in vars(self).values() if isinstance(m, Counter)]
 
-    def export_counts(self) -> tuple[tuple[str, tuple[tuple[str, str], ...], float], ...]:
+    def export_counts(self) -> CountsExport:
         """Every counter's value per label set, for a recovery snapshot. Take `lock` around
         this and whatever else the snapshot holds, to get one consistent cut."""
         counts = []
@@ -177,21 +180,21 @@ class Metrics:
                             counts.append((family.name, labels, sample.value))
         return tuple(counts)
 
-    def restore_counts(
-        self, counts: tuple[tuple[str, tuple[tuple[str, str], ...], float], ...]
-    ) -> None:
+    def restore_counts(self, counts: CountsExport) -> None:
         """Add counts exported by `export_counts` (a resumed run continues from them)."""
-        by_name = {}
+        by_name: dict[str, Counter] = {}
         for counter in self._counters():
             for family in counter.collect():
                 by_name[family.name] = counter
         with self.lock:
             for name, labels, value in counts:
-                counter = by_name.get(name)
-                if counter is None:
+                target = by_name.get(name)
+                if target is None:
                     continue  # a series this version no longer has
-                child = counter.labels(**dict(labels)) if labels else counter
-                child.inc(value)
+                if labels:
+                    target.labels(**dict(labels)).inc(value)
+                else:
+                    target.inc(value)
 
     def snapshot(self) -> dict[str, float]:
         """The contract's JSON snapshot: every key, each a number, totals over all labels."""

@@ -1,7 +1,10 @@
 """Sending one batch: staleness check, the transport, retries, and the accounting of each outcome.
 
 Used by both send modes; each candidate handed to `send` ends up counted exactly once, in
-`candidates_sent`, `dropped_stale` or `send_failures` (the second conservation law).
+`candidates_sent`, `dropped_stale` or `send_failures` (the second conservation law). Each outcome
+is counted under `Metrics.lock` together with the `settle` callback, which takes the candidates out
+of the stream buffer's in-flight count: a recovery snapshot taken by another thread never sees a
+candidate both sent and still buffered.
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ from domain.transport import SendError, Transport
 log = logging.getLogger(__name__)
 
 DeadLetterWriter = Callable[[list[bytes]], None]
+Settle = Callable[[list[Candidate]], None]
+
+
+def _nothing_to_settle(candidates: list[Candidate]) -> None:
+    return None
 
 
 class BatchSender:
@@ -43,28 +51,33 @@ class BatchSender:
         self._clock = clock
         self._sleep = sleep
 
-    def send(self, priority: str, candidates: list[Candidate]) -> None:
-        """Send the candidates that are still fresh as one batch; never raises."""
+    def send(
+        self, priority: str, candidates: list[Candidate], settle: Settle = _nothing_to_settle
+    ) -> None:
+        """Send the candidates that are still fresh as one batch; never raises. `settle` is
+        called with every candidate once its outcome is counted, in the same critical section."""
         if self._max_age_s > 0:
-            candidates = self._drop_stale(candidates)
+            candidates = self._drop_stale(candidates, settle)
             if not candidates:
                 return
         batch = Batch(priority, tuple(candidates), opened_at=candidates[0].launch.arrived_at)
         error, retries = self._send_with_retries(batch)
         if error is None:
-            self._count_sent(batch)
+            self._count_sent(batch, settle)
         else:
-            self._count_failed(batch, error, retries)
+            self._count_failed(batch, error, retries, settle)
 
     def close(self) -> None:
         self._transport.close()
 
-    def _drop_stale(self, candidates: list[Candidate]) -> list[Candidate]:
+    def _drop_stale(self, candidates: list[Candidate], settle: Settle) -> list[Candidate]:
         oldest_allowed = self._clock() - self._max_age_s
         fresh = [c for c in candidates if c.launch.arrived_at >= oldest_allowed]
         if len(fresh) < len(candidates):
             stale = [c for c in candidates if c.launch.arrived_at < oldest_allowed]
-            self._metrics.dropped_stale.inc(len(stale))
+            with self._metrics.lock:
+                self._metrics.dropped_stale.inc(len(stale))
+                settle(stale)
             if self._dead_letter is not None:
                 self._dead_letter([c.dead_letter_line("stale") for c in stale])
         return fresh
@@ -87,17 +100,19 @@ class BatchSender:
                 self._sleep(self._retry_delay_s)
         raise AssertionError("unreachable: the loop returns on its last attempt")
 
-    def _count_sent(self, batch: Batch) -> None:
+    def _count_sent(self, batch: Batch, settle: Settle) -> None:
         metrics = self._metrics
         size = len(batch.candidates)
         acked = self._clock()
-        metrics.candidates_sent.labels(batch.priority).inc(size)
-        metrics.batches_sent.labels(batch.priority).inc()
+        with metrics.lock:
+            metrics.candidates_sent.labels(batch.priority).inc(size)
+            metrics.batches_sent.labels(batch.priority).inc()
+            settle(list(batch.candidates))
         metrics.batch_size.observe(size)
         for candidate in batch.candidates:
             metrics.detect_to_send_seconds.observe(max(0.0, acked - candidate.launch.arrived_at))
 
-    def _count_failed(self, batch: Batch, error: Exception, retries: int) -> None:
+    def _count_failed(self, batch: Batch, error: Exception, retries: int, settle: Settle) -> None:
         size = len(batch.candidates)
         log.warning(
             "a %s batch of %d failed after %d retries: %s",
@@ -106,7 +121,9 @@ class BatchSender:
             retries,
             error,
         )
-        self._metrics.send_failures.inc(size)
+        with self._metrics.lock:
+            self._metrics.send_failures.inc(size)
+            settle(list(batch.candidates))
         if self._dead_letter is not None:
             reason = f"send_failed: {error}"
             self._dead_letter([c.dead_letter_line(reason) for c in batch.candidates])

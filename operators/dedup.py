@@ -72,12 +72,16 @@ class DedupLogic(StatefulLogic[Launch, Launch, DedupState]):
         state = state if state is not None else DedupState()
         self._signatures = _RecentSet(capacity, state.signatures)
         self._mints = _RecentSet(capacity, state.mints)
-        self._duplicates = metrics.duplicates
+        self._metrics = metrics
 
     def on_item(self, value: Launch) -> tuple[Iterable[Launch], bool]:
         mint = value.mint
         if value.signature in self._signatures or (mint is not None and mint in self._mints):
-            self._duplicates.inc()
+            # The frame's `tx_seen` is counted here, with its outcome, in one step: see
+            # operators/detection.py.
+            with self._metrics.lock:
+                self._metrics.tx_seen.inc()
+                self._metrics.duplicates.inc()
             return ((), StatefulLogic.RETAIN)
         self._signatures.add(value.signature)
         if mint is not None:

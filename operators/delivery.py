@@ -32,12 +32,13 @@ from datetime import datetime, timedelta, timezone
 import bytewax.operators as op
 from bytewax.dataflow import operator
 from bytewax.operators import KeyedStream, StatefulBatchLogic
+from prometheus_client import Counter
 
 from domain.config import SnifferConfig
-from domain.metrics import Metrics
+from domain.metrics import CountsExport, Metrics
 from domain.models import HIGH, LOW, PRIORITIES, Batch, Candidate
 from domain.shutdown import Shutdown
-from domain.transport import Transport
+from domain.transport import Resumable, Transport
 from operators.batch_sender import BatchSender, DeadLetterWriter
 from operators.rate_limit import TokenBucket
 from operators.stream_buffer import Put, StreamBuffers
@@ -50,9 +51,16 @@ _IN_FLIGHT_GRACE_S = 2.0
 
 @dataclass(frozen=True, slots=True)
 class DeliveryState:
-    """Recoverable state of the send step: every candidate held, HIGH first, oldest first."""
+    """Recoverable state of the send step, one consistent cut: every candidate held (HIGH first,
+    oldest first), every counter of the process, and the sink's position when it has one."""
 
     buffered: tuple[Candidate, ...] = ()
+    counts: CountsExport = ()
+    sink_position: int | None = None
+
+
+def _no_position() -> int | None:
+    return None
 
 
 class _DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
@@ -65,29 +73,76 @@ class _DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
         bucket: TokenBucket,
         batch_size: int,
         drain: ShutdownDrain,
+        *,
+        transport_position: Callable[[], int | None] = _no_position,
     ) -> None:
         self.buffers = buffers
         self._sender = sender
         self._bucket = bucket
         self._batch_size = batch_size
         self._drain = drain
+        self._metrics = buffers.metrics
+        self._detected: dict[tuple[str, str], Counter] = {}
+        self._transport_position = transport_position
 
     def _send_next(self, priority: str, max_items: int | None = None) -> None:
         """Send the next batch of `priority` (tokens already granted for `max_items`, or for a
         whole batch when None)."""
         taken = self.buffers.take(priority, self._batch_size if max_items is None else max_items)
-        if taken:
-            try:
-                self._sender.send(priority, taken)
-            finally:
-                self.buffers.done(priority, len(taken))
+        if not taken:
+            return
+        unsettled = list(taken)
+
+        def settle(candidates: list[Candidate]) -> None:
+            self.buffers.settle(priority, candidates)
+            for candidate in candidates:
+                unsettled.remove(candidate)
+
+        try:
+            self._sender.send(priority, taken, settle)
+        finally:
+            if unsettled:  # only if the sender broke its promise and raised
+                self.buffers.settle(priority, unsettled)
+
+    def _take_in(self, candidate: Candidate) -> Put:
+        """Offer a candidate to its buffer; once it is in (or dropped by the policy), count it
+        in `tx_seen` and `candidates_detected` in the same critical section (see
+        operators/detection.py for why the counts go together)."""
+        with self._metrics.lock:
+            status = self.buffers.put(candidate)
+            if status is not Put.FULL:
+                self._count_in(candidate)
+        return status
+
+    def _count_in(self, candidate: Candidate) -> None:
+        key = (candidate.launch.launchpad, candidate.priority)
+        child = self._detected.get(key)
+        if child is None:
+            child = self._detected[key] = self._metrics.candidates_detected.labels(*key)
+        self._metrics.tx_seen.inc()
+        child.inc()
+
+    def _drop_at_shutdown(self, candidate: Candidate) -> None:
+        """`block` and the drain's deadline passed: the arriving candidate is counted as
+        detected and as dropped at shutdown."""
+        with self._metrics.lock:
+            self._count_in(candidate)
+            self._drain.drop([candidate])
 
     def _give_up_the_rest(self) -> None:
         """The shutdown drain ran out of time: what still waits is dropped and counted."""
-        self._drain.drop(self.buffers.drain_all())
+        with self._metrics.lock:
+            self._drain.drop(self.buffers.drain_all())
 
     def snapshot(self) -> DeliveryState:
-        return DeliveryState(self.buffers.contents())
+        # One consistent cut: the buffers, every counter of the process, and the sink's
+        # position, under the lock every counting step takes.
+        with self._metrics.lock:
+            return DeliveryState(
+                self.buffers.contents(),
+                self._metrics.export_counts(),
+                self._transport_position(),
+            )
 
 
 class ShutdownDrain:
@@ -137,25 +192,28 @@ class SyncDelivery(_DeliveryLogic):
         slice_s: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        transport_position: Callable[[], int | None] = _no_position,
     ) -> None:
-        super().__init__(buffers, sender, bucket, batch_size, drain)
+        super().__init__(
+            buffers, sender, bucket, batch_size, drain, transport_position=transport_position
+        )
         self._slice_s = slice_s
         self._clock = clock
         self._sleep = sleep
         self._wake: datetime | None = None
 
     def on_batch(self, values: list[Batch]) -> tuple[Iterable[None], bool]:
-        buffers = self.buffers
         for batch in values:
             for candidate in batch.candidates:
-                if buffers.put(candidate) is Put.FULL:
+                if self._take_in(candidate) is Put.FULL:
                     # `_make_room` fails only when the shutdown deadline comes first; the
                     # candidate must then be counted (it used to be put again, found the buffer
                     # still full, and vanish from every counter).
                     if self._drain.expired() or not self._make_room(candidate.priority):
-                        self._drain.drop([candidate])  # block, and the drain ran out of time
+                        self._drop_at_shutdown(candidate)
                         continue
-                    buffers.put(candidate)
+                    self._take_in(candidate)
         self._pump()
         return _NOTHING, StatefulBatchLogic.RETAIN
 
@@ -228,8 +286,12 @@ class AsyncDelivery(_DeliveryLogic):
         batch_size: int,
         drain: ShutdownDrain,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        transport_position: Callable[[], int | None] = _no_position,
     ) -> None:
-        super().__init__(buffers, sender, bucket, batch_size, drain)
+        super().__init__(
+            buffers, sender, bucket, batch_size, drain, transport_position=transport_position
+        )
         self._sleep = sleep  # injectable, so tests wait for the rate limit on a fake clock
         self._closing = False
         self._threads = [
@@ -248,10 +310,16 @@ class AsyncDelivery(_DeliveryLogic):
         blocking = buffers.policy == "block"
         for batch in values:
             for candidate in batch.candidates:
-                if not blocking:
-                    buffers.put(candidate)
-                elif not buffers.put_when_room(candidate, give_up=self._drain.expired):
-                    self._drain.drop([candidate])
+                if self._take_in(candidate) is not Put.FULL:
+                    continue
+                assert blocking  # only `block` refuses
+                # Wait (without the metrics lock: the senders need it to settle) for room.
+                # Counting after the wait is safe: snapshots run on this same worker thread.
+                if buffers.put_when_room(candidate, give_up=self._drain.expired):
+                    with self._metrics.lock:
+                        self._count_in(candidate)
+                else:
+                    self._drop_at_shutdown(candidate)
         return _NOTHING, StatefulBatchLogic.RETAIN
 
     def on_eof(self) -> tuple[Iterable[None], bool]:
@@ -313,7 +381,17 @@ def deliver(
 ) -> None:
     """Buffer, rate-limit and send every batch through `transport`. This is the job's sink."""
 
+    resumable = transport if isinstance(transport, Resumable) else None
+    position: Callable[[], int | None] = resumable.position if resumable else _no_position
+
     def builder(resume: DeliveryState | None) -> _DeliveryLogic:
+        if resume is not None:
+            # A resumed run continues from the counts of the snapshot it resumes from (the
+            # contract), and a sink that can go back to the snapshot's position does, so what
+            # it wrote after the snapshot (and the resumed run sends again) is not there twice.
+            metrics.restore_counts(resume.counts)
+            if resumable is not None and resume.sink_position is not None:
+                resumable.truncate_to(resume.sink_position)
         buffers = StreamBuffers(
             config.stream_buffer_capacity,
             config.drop_policy,
@@ -334,7 +412,9 @@ def deliver(
             shutdown, config.graceful_shutdown_timeout_ms / 1e3, metrics, dead_letter
         )
         if config.batch_send_mode == "async":
-            return AsyncDelivery(buffers, sender, bucket, config.batch_size, drain)
+            return AsyncDelivery(
+                buffers, sender, bucket, config.batch_size, drain, transport_position=position
+            )
         return SyncDelivery(
             buffers,
             sender,
@@ -342,6 +422,7 @@ def deliver(
             config.batch_size,
             drain,
             slice_s=config.batch_timeout_ms / 1e3,
+            transport_position=position,
         )
 
     sent = op.stateful_batch("stateful", up, builder)

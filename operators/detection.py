@@ -1,7 +1,11 @@
-"""The detection step: raw frames in, launches and invalid frames out, every frame counted.
+"""The detection step: raw frames in, launches and invalid frames out.
 
-Each frame lands in exactly one of `tx_ignored`, `tx_invalid{reason}` or the launch stream (where
-dedup, filters and scoring account for it), which is the first conservation law's left half.
+A frame is counted in `tx_seen` at the moment its outcome is counted, in the same step and under
+`Metrics.lock`: here for the ignored and the invalid, in dedup for a duplicate, in the filter for a
+rejection, and where the send path takes a candidate in for `candidates_detected`. So the first
+conservation law holds at every instant, not only at rest, and a recovery snapshot of the counters
+taken at any moment is consistent (see operators/delivery.py).
+
 Counting happens once per batch of frames Bytewax hands over, not once per frame: a
 prometheus_client increment takes a lock, and at 100k+ frames/s that lock would be the hot path.
 """
@@ -52,11 +56,14 @@ class FrameCounter:
                 truncated += 1
             out.append(outcome)
         metrics = self._metrics
-        metrics.tx_seen.inc(len(frames))
-        if ignored:
-            metrics.tx_ignored.inc(ignored)
-        for reason, count in invalid.items():
-            metrics.tx_invalid.labels(reason).inc(count)
+        with metrics.lock:
+            settled = ignored + sum(invalid.values())
+            if settled:
+                metrics.tx_seen.inc(settled)
+            if ignored:
+                metrics.tx_ignored.inc(ignored)
+            for reason, count in invalid.items():
+                metrics.tx_invalid.labels(reason).inc(count)
         if truncated:
             metrics.tx_truncated.inc(truncated)
         return out

@@ -138,6 +138,7 @@ class FilterLogic(StatefulLogic[Launch, Launch, FilterState]):
         self._creator_capacity = creator_capacity
         # Children looked up once (a `labels()` call takes a lock); this also makes every reason's
         # series exist from the start, so a dashboard shows 0 rather than "no data".
+        self._metrics = metrics
         self._rejected = {r: metrics.candidates_rejected.labels(r) for r in REJECT_REASONS}
         state = state if state is not None else FilterState()
         # Values are tuples, so a snapshot shares them instead of copying each one.
@@ -157,7 +158,10 @@ class FilterLogic(StatefulLogic[Launch, Launch, FilterState]):
             if reason is None and recent > self._serial_max:
                 reason = "serial_launcher"
         if reason is not None:
-            self._rejected[reason].inc()
+            # The frame's `tx_seen` is counted here, with its outcome: see operators/detection.py.
+            with self._metrics.lock:
+                self._metrics.tx_seen.inc()
+                self._rejected[reason].inc()
             return ((), StatefulLogic.RETAIN)
         return ((value,), StatefulLogic.RETAIN)
 

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import bytewax.operators as op
 from bytewax.dataflow import operator
 from bytewax.operators import KeyedStream, StatefulLogic
-from prometheus_client import Counter
 
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
@@ -83,7 +82,8 @@ class ScoringState:
 
 
 class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
-    """Score each launch, turn it into a `Candidate`, count it in `candidates_detected`."""
+    """Score each launch and turn it into a `Candidate` (counted in `candidates_detected` when it
+    enters the send path, see operators/delivery.py)."""
 
     def __init__(
         self, config: SnifferConfig, metrics: Metrics, state: ScoringState | None = None
@@ -92,8 +92,6 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
         self._buy_full_sol = config.score_buy_full_sol
         self._high_threshold = config.score_high_threshold
         self._capacity = config.score_creator_capacity
-        self._detected = metrics.candidates_detected
-        self._detected_children: dict[tuple[str, str], Counter] = {}
         state = state if state is not None else ScoringState()
         # creator -> (activity, last_seen_s); values are tuples so a snapshot shares them safely.
         self._creators: OrderedDict[str, tuple[float, float]] = OrderedDict(state.creators)
@@ -117,7 +115,6 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
             CREATOR_WEIGHT * creator + BUY_WEIGHT * buy_term + LAUNCHPAD_WEIGHT * launchpad, 4
         )
         priority = HIGH if score >= self._high_threshold else LOW
-        self._count(value.launchpad, priority)
         return ((Candidate(value, score, priority),), StatefulLogic.RETAIN)
 
     def _creator_term(self, launch: Launch) -> float:
@@ -146,14 +143,6 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
         self._creators[creator] = (earlier + 1.0, seen_at)
         return 1.0 / (1.0 + earlier)
 
-    def _count(self, launchpad: str, priority: str) -> None:
-        child = self._detected_children.get((launchpad, priority))
-        if child is None:
-            child = self._detected_children[(launchpad, priority)] = self._detected.labels(
-                launchpad, priority
-            )
-        child.inc()
-
     def snapshot(self) -> ScoringState:
         return ScoringState(tuple(self._creators.items()), self._newest_s)
 
@@ -162,7 +151,7 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
 def score_launches(
     step_id: str, up: KeyedStream[Launch], config: SnifferConfig, metrics: Metrics
 ) -> KeyedStream[Candidate]:
-    """Turn every launch into a scored `Candidate` and count it in `candidates_detected`.
+    """Turn every launch into a scored `Candidate`.
 
     The per-creator EMA is per key: key every launch with one constant key so a creator's
     launches are counted across the whole cluster.

@@ -62,6 +62,7 @@ class StreamBuffers:
         self._waiting: dict[str, deque[Candidate]] = {p: deque() for p in PRIORITIES}
         # Taken by a sender and not yet settled, oldest first (one sender per priority at a time).
         self._in_flight: dict[str, deque[Candidate]] = {p: deque() for p in PRIORITIES}
+        self.metrics = metrics
         self._metrics = metrics
         self._dead_letter = dead_letter
         self._depth_gauges = {p: metrics.stream_buffer_depth.labels(p) for p in PRIORITIES}
@@ -147,6 +148,15 @@ class StreamBuffers:
             in_flight = self._in_flight[priority]
             for _ in range(count):
                 in_flight.popleft()
+            self._update_depth(priority)
+            self.lock.notify_all()
+
+    def settle(self, priority: str, candidates: list[Candidate]) -> None:
+        """These in-flight candidates are settled (sent, failed or stale)."""
+        with self.lock:
+            in_flight = self._in_flight[priority]
+            for candidate in candidates:
+                in_flight.remove(candidate)
             self._update_depth(priority)
             self.lock.notify_all()
 

@@ -79,3 +79,42 @@ def run_job(settings: dict[str, str], *bytewax_args: str, timeout: float = 180) 
 def without_time(candidate: dict[str, Any]) -> dict[str, Any]:
     """A candidate minus `detected_at`, the one field that differs between identical runs."""
     return {k: v for k, v in candidate.items() if k != "detected_at"}
+
+
+def start_job(settings: dict[str, str], *bytewax_args: str) -> subprocess.Popen[str]:
+    """Start the job in the background (stdout and stderr captured as text)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bytewax.run", "flows.sniffer", *bytewax_args],
+        cwd=ROOT,
+        env=job_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish_job(proc: subprocess.Popen[str], timeout: float = 120) -> JobResult:
+    """Wait for a started job and parse what it printed, as `run_job` does."""
+    stdout, stderr = proc.communicate(timeout=timeout)
+    result = JobResult(proc.returncode, stdout, stderr)
+    result.candidates = [orjson.loads(line) for line in stdout.splitlines() if line]
+    lines = stderr.strip().splitlines()
+    if proc.returncode == 0 and lines:
+        result.snapshot = orjson.loads(lines[-1])
+    return result
+
+
+def wait_for_lines(
+    path: Path, count: int, proc: subprocess.Popen[str], timeout: float = 60
+) -> None:
+    """Wait until `path` holds at least `count` lines (the job is visibly mid-stream)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_bytes().count(b"\n") >= count:
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"the job ended early: {proc.returncode}")
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never reached {count} lines")
