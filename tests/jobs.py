@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,8 +109,6 @@ def wait_for_lines(
     path: Path, count: int, proc: subprocess.Popen[str], timeout: float = 60
 ) -> None:
     """Wait until `path` holds at least `count` lines (the job is visibly mid-stream)."""
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists() and path.read_bytes().count(b"\n") >= count:
