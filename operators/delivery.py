@@ -369,17 +369,14 @@ def _utc_in(seconds: float) -> datetime:
     return datetime.now(timezone.utc) + timedelta(seconds=seconds)
 
 
-@operator
-def deliver(
-    step_id: str,
-    up: KeyedStream[Batch],
+def delivery_builder(
     config: SnifferConfig,
     metrics: Metrics,
     transport: Transport,
     shutdown: Shutdown,
     dead_letter: DeadLetterWriter | None = None,
-) -> None:
-    """Buffer, rate-limit and send every batch through `transport`. This is the job's sink."""
+) -> Callable[[DeliveryState | None], _DeliveryLogic]:
+    """The send step's logic builder: fresh with None, resumed from a `DeliveryState`."""
 
     resumable = transport if isinstance(transport, Resumable) else None
     position: Callable[[], int | None] = resumable.position if resumable else _no_position
@@ -425,6 +422,21 @@ def deliver(
             transport_position=position,
         )
 
+    return builder
+
+
+@operator
+def deliver(
+    step_id: str,
+    up: KeyedStream[Batch],
+    config: SnifferConfig,
+    metrics: Metrics,
+    transport: Transport,
+    shutdown: Shutdown,
+    dead_letter: DeadLetterWriter | None = None,
+) -> None:
+    """Buffer, rate-limit and send every batch through `transport`. This is the job's sink."""
+    builder = delivery_builder(config, metrics, transport, shutdown, dead_letter)
     sent = op.stateful_batch("stateful", up, builder)
     # The step emits nothing, but Bytewax refuses a dataflow without an output or inspect step.
     op.inspect("end", sent, _ignore)
