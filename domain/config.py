@@ -113,6 +113,22 @@ class SnifferConfig(BaseSettings):
     replay_rate: float = Field(0.0, ge=0)
     ws_url: SecretStr | None = None
     ws_programs: list[str] = Field(default_factory=lambda: list(KNOWN_LAUNCHPAD_PROGRAMS))
+    ws_commitment: Literal["processed", "confirmed", "finalized"] = "processed"
+    ws_transaction_subscribe: bool = Field(
+        False, description="use Helius transactionSubscribe (full transactions, Raydium mints)"
+    )
+    ws_ping_interval_s: float = Field(30.0, ge=20, le=60)
+    ws_max_frame_bytes: int = Field(64 * 1024 * 1024, ge=32 * 1024 * 1024)
+    ws_reconnect_initial_s: float = Field(0.5, gt=0)
+    ws_reconnect_max_s: float = Field(30.0, gt=0)
+    source_queue_capacity: int = Field(
+        10_000, gt=0, description="frames a push source (solana_ws) holds before dropping"
+    )
+    source_url: SecretStr | None = Field(
+        None, description="the redis or kafka source's server (redis://…, Kafka brokers)"
+    )
+    source_topic: str = Field("sniffer.frames", min_length=1)
+    source_group: str = Field("sniffer", min_length=1)
     record_path: Path | None = None
 
     # --- sinks ---
@@ -122,6 +138,9 @@ class SnifferConfig(BaseSettings):
     sink_topic: str = Field("sniffer.candidates", min_length=1)
     sink_rate_limit: float = Field(0.0, ge=0)
     sink_delay_ms: float = Field(0.0, ge=0)
+    sink_token: SecretStr | None = Field(None, description="the webhook sink's bearer token")
+    sink_timeout_s: float = Field(5.0, gt=0)
+    sink_maxlen: int = Field(100_000, gt=0, description="the redis sink's MAXLEN ~ bound")
 
     # --- observability ---
     metrics_host: str = "127.0.0.1"
@@ -271,6 +290,8 @@ def _cross_field_problems(values: Mapping[str, Any]) -> list[str]:
         problems.append("source=replay needs replay_path")
     if source == "solana_ws" and values.get("ws_url") is None:
         problems.append("source=solana_ws needs ws_url")
+    if source in ("redis", "kafka") and values.get("source_url") is None:
+        problems.append(f"source={source} needs source_url")
     if sink == "jsonl" and values.get("sink_path") is None:
         problems.append("sink=jsonl needs sink_path")
     if sink in ("redis", "webhook", "kafka") and values.get("sink_url") is None:

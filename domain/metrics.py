@@ -154,6 +154,52 @@ class Metrics:
         self.dead_letters = Counter(
             "sniffer_dead_letters", "Records appended to the dead-letter file.", registry=r
         )
+        # Sources that push (a websocket) or pull from a server (Redis, Kafka).
+        self.source_reconnects = Counter(
+            "sniffer_source_reconnects",
+            "Times a source lost its connection and connected again.",
+            ["source"],
+            registry=r,
+        )
+        self.source_gap_slots = Gauge(
+            "sniffer_source_gap_slots",
+            "Slots between the last frame before the latest reconnect and the first after it.",
+            ["source"],
+            registry=r,
+        )
+        self.source_gap_last_slot_before = Gauge(
+            "sniffer_source_gap_last_slot_before",
+            "The last slot seen before the latest reconnect.",
+            ["source"],
+            registry=r,
+        )
+        self.source_gap_first_slot_after = Gauge(
+            "sniffer_source_gap_first_slot_after",
+            "The first slot seen after the latest reconnect.",
+            ["source"],
+            registry=r,
+        )
+        self.source_queue_depth = Gauge(
+            "sniffer_source_queue_depth",
+            "Frames a source holds that the dataflow has not taken yet.",
+            ["source"],
+            registry=r,
+        )
+        self.source_dropped = Counter(
+            "sniffer_source_dropped",
+            "Frames a source dropped before the dataflow saw them (its queue was full).",
+            ["source"],
+            registry=r,
+        )
+        self.source_errors = Counter(
+            "sniffer_source_errors",
+            "Errors a source reported (refused subscriptions, rate limits, bad replies).",
+            ["source", "kind"],
+            registry=r,
+        )
+        self.frames_recorded = Counter(
+            "sniffer_frames_recorded", "Raw frames written to record_path.", registry=r
+        )
 
         self.stream_buffer_capacity.set(capacity)
         for priority in PRIORITIES:
