@@ -11,6 +11,7 @@ from connectors.replay import ReplaySource
 from connectors.simulated_delay import DelayedTransport
 from connectors.synthetic import SyntheticSource
 from domain.config import SnifferConfig
+from domain.metrics import Metrics
 from domain.models import RawFrame
 from domain.transport import Transport
 
@@ -19,7 +20,7 @@ class NotAvailableYet(Exception):
     """The configuration names a connector this build does not have."""
 
 
-def make_source(config: SnifferConfig) -> FixedPartitionedSource[RawFrame, Any]:
+def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSource[RawFrame, Any]:
     if config.source == "synthetic":
         return SyntheticSource(
             rate=config.synthetic_rate,

@@ -18,6 +18,7 @@ from bytewax.dataflow import Dataflow
 from bytewax.inputs import FixedPartitionedSource
 
 from connectors.dead_letter import DeadLetterFile, DeadLetterSink
+from connectors.recorder import FrameRecorder, RecordingSource
 from connectors.stoppable import StoppableSource
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
@@ -60,7 +61,9 @@ def build_flow(
     """The whole job. Tests may hand in their own source or transport."""
     shutdown = shutdown if shutdown is not None else Shutdown()
     flow = Dataflow(flow_id)
-    source = source if source is not None else make_source(config)
+    source = source if source is not None else make_source(config, metrics)
+    if config.record_path is not None:
+        source = RecordingSource(source, FrameRecorder(config.record_path, metrics))
     frames = op.input("frames", flow, StoppableSource(source, shutdown))
 
     detected = detect_launches("detect", frames, metrics)
