@@ -6,6 +6,9 @@ invalid) is the detection step's job, so a bad line here is counted there like a
 
 The resume state is the byte offset of the next line, so a restarted job continues exactly after
 the last line of the last completed epoch.
+
+With several partitions, partition p of n plays the lines that start in the p-th n-th of the file
+(by bytes), so a cluster shares the parsing; each partition keeps its own order.
 """
 
 from __future__ import annotations
@@ -28,24 +31,64 @@ class ReplaySource(FixedPartitionedSource[RawFrame, int]):
     """Plays `path` back at `rate` frames per second (0 = as fast as possible)."""
 
     def __init__(
-        self, path: Path, rate: float = 0.0, clock: Callable[[], float] = time.time
+        self,
+        path: Path,
+        rate: float = 0.0,
+        clock: Callable[[], float] = time.time,
+        partitions: int = 1,
     ) -> None:
+        if partitions < 1:
+            raise ValueError(f"partitions={partitions}: must be at least 1")
         self._path = path
         self._rate = rate
         self._clock = clock
+        self._partitions = partitions
 
     def list_parts(self) -> list[str]:
-        return ["replay-0"]
+        return [f"replay-{p}" for p in range(self._partitions)]
 
     def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> ReplayPartition:
-        return ReplayPartition(self._path, self._rate, self._clock, resume_state or 0)
+        index = int(for_part.rsplit("-", 1)[1])
+        start, end = self._byte_range(index)
+        return ReplayPartition(
+            self._path,
+            self._rate / self._partitions,
+            self._clock,
+            start if resume_state is None else resume_state,
+            end,
+        )
+
+    def _byte_range(self, index: int) -> tuple[int, int]:
+        """Partition `index` plays the lines that start in [start, end)."""
+        size = self._path.stat().st_size
+        return (
+            _line_start_at_or_after(self._path, size * index // self._partitions),
+            _line_start_at_or_after(self._path, size * (index + 1) // self._partitions),
+        )
+
+
+def _line_start_at_or_after(path: Path, position: int) -> int:
+    if position == 0:
+        return 0
+    with path.open("rb") as f:
+        f.seek(position - 1)
+        f.readline()  # finish the line that `position - 1` is in
+        return f.tell()
 
 
 class ReplayPartition(StatefulSourcePartition[RawFrame, int]):
-    def __init__(self, path: Path, rate: float, clock: Callable[[], float], offset: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        rate: float,
+        clock: Callable[[], float],
+        offset: int,
+        end: int | None = None,
+    ) -> None:
         self._file = path.open("rb")
         self._file.seek(offset)
         self._offset = offset
+        self._end = end
         self._clock = clock
         self._interval = 1.0 / rate if rate > 0 else 0.0
         # Schedule of the throttled replay: frame k is due at `_started + k * _interval`.
@@ -61,7 +104,8 @@ class ReplayPartition(StatefulSourcePartition[RawFrame, int]):
             budget = MAX_BATCH
         frames: list[RawFrame] = []
         while len(frames) < budget:
-            line = self._file.readline()
+            at_end = self._end is not None and self._offset >= self._end
+            line = b"" if at_end else self._file.readline()
             if not line:
                 if frames:
                     break

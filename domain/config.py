@@ -111,6 +111,7 @@ class SnifferConfig(BaseSettings):
     synthetic_partitions: int = Field(1, gt=0, le=1024)
     replay_path: Path | None = None
     replay_rate: float = Field(0.0, ge=0)
+    replay_partitions: int = Field(1, gt=0, le=1024)
     ws_url: SecretStr | None = None
     ws_programs: list[str] = Field(default_factory=lambda: list(KNOWN_LAUNCHPAD_PROGRAMS))
     ws_commitment: Literal["processed", "confirmed", "finalized"] = "processed"

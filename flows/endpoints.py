@@ -31,7 +31,9 @@ def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSour
         )
     if config.source == "replay":
         assert config.replay_path is not None  # the config's own validation guarantees it
-        return ReplaySource(config.replay_path, config.replay_rate)
+        return ReplaySource(
+            config.replay_path, config.replay_rate, partitions=config.replay_partitions
+        )
     raise NotAvailableYet(f"source={config.source} is not available in this build")
 
 
