@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bytewax.inputs import FixedPartitionedSource
+from pydantic import SecretStr
 
 from connectors.line_sinks import JsonlFileTransport, NullTransport, StdoutTransport
+from connectors.redis_streams import RedisStreamSource, RedisStreamTransport
 from connectors.replay import ReplaySource
 from connectors.simulated_delay import DelayedTransport
 from connectors.synthetic import SyntheticSource
+from connectors.webhook import WebhookTransport
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
 from domain.models import RawFrame
@@ -34,7 +37,19 @@ def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSour
         return ReplaySource(
             config.replay_path, config.replay_rate, partitions=config.replay_partitions
         )
+    if config.source == "redis":
+        return RedisStreamSource(
+            _secret(config.source_url),
+            config.source_topic,
+            config.source_group,
+            metrics=metrics,
+        )
     raise NotAvailableYet(f"source={config.source} is not available in this build")
+
+
+def _secret(value: SecretStr | None) -> str:
+    assert value is not None  # the config's own validation guarantees it
+    return value.get_secret_value()
 
 
 def make_transport(config: SnifferConfig) -> Transport:
@@ -47,6 +62,14 @@ def make_transport(config: SnifferConfig) -> Transport:
         transport = JsonlFileTransport(config.sink_path)
     elif config.sink == "null":
         transport = NullTransport()
+    elif config.sink == "redis":
+        transport = RedisStreamTransport(
+            _secret(config.sink_url), config.sink_topic, config.sink_maxlen, config.sink_timeout_s
+        )
+    elif config.sink == "webhook":
+        transport = WebhookTransport(
+            _secret(config.sink_url), config.sink_token, config.sink_timeout_s
+        )
     else:
         raise NotAvailableYet(f"sink={config.sink} is not available in this build")
     if config.sink_delay_ms > 0:

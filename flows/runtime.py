@@ -57,6 +57,8 @@ def setup_logging(level: str) -> None:
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # httpx logs every request at INFO: one line per webhook batch would drown the status line.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def process_id(argv: list[str] | None = None) -> int:

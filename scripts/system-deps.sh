@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs that pip cannot install, installed only when missing:
 #   prometheus    prometheus and promtool (tests/deploy: rule checks, rule unit tests, a live scrape)
-#   redis-server  the redis source and sink (coming)
+#   redis-server  redis-server (tests/connectors: the redis source and sink against a real server)
 # Needs root (or password-less sudo) the first time; does nothing once everything is there.
 set -euo pipefail
 
