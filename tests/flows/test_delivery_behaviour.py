@@ -12,6 +12,8 @@ run actually reached is printed and recorded as a test property (`pytest -s`, or
 
 from __future__ import annotations
 
+import itertools
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -299,7 +301,7 @@ def test_order_is_kept_per_priority_per_partition_with_parallel_producers(mode: 
     # The partitions really ran side by side: their candidates interleave in what was sent (more
     # runs of one partition than there are partitions), so the order above was not a given.
     partitions = [index[s] % ORDER_PARTITIONS for s in transport.signatures()]
-    runs = 1 + sum(a != b for a, b in zip(partitions, partitions[1:]))
+    runs = 1 + sum(a != b for a, b in itertools.pairwise(partitions))
     assert runs > ORDER_PARTITIONS
 
 
@@ -405,7 +407,8 @@ def test_every_bad_delivery_setting_at_once_gives_one_line_each() -> None:
 METRICS_TOTAL = 3_000
 #: Every STALE_EVERY-th batch of frames the source reads is stamped as having arrived
 #: STALE_BY_S ago: with max_candidate_age_ms far below that and far above the job's own latency,
-#: exactly those candidates are stale when their turn comes, whatever the machine's speed.
+#: those candidates (and only those) are stale when their turn comes, whatever the machine's
+#: speed. (A small age limit and a slow consumer would make the count depend on timing.)
 STALE_EVERY = 4
 STALE_BY_S = 30.0
 
@@ -625,3 +628,23 @@ def test_which_candidates_each_policy_keeps(
         assert snap["backpressure_events"] == snap["dropped_full_buffer"]
     else:
         assert snap["dropped_full_buffer"] == 0 and snap["backpressure_events"] > 0
+
+
+# --- async senders get the GIL back promptly ----------------------------------------------------
+
+
+def test_async_mode_shortens_the_thread_switch_interval() -> None:
+    """With CPython's default 5 ms switch interval, a worker busy detecting kept the GIL from the
+    sender threads so long that a 20 ms consumer got a quarter to a half of its capacity
+    (benchmarks/delivery.py); async mode lowers the interval to 1 ms for the process."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        config = make_config(batch_send_mode="async")
+        transport = Recorder()
+        source = SyntheticSource(total=50, seed=SEED, launch_ratio=1.0)
+        run_single(build_flow(config, make_metrics(config), source=source, transport=transport))
+        assert sys.getswitchinterval() <= 0.001
+        assert len(transport.signatures()) == 50
+    finally:
+        sys.setswitchinterval(before)

@@ -1,0 +1,1 @@
+"""Benchmarks of the sniffer: run them as modules (`python -m benchmarks.delivery`)."""
