@@ -7,20 +7,18 @@ from typing import Any
 from bytewax.inputs import FixedPartitionedSource
 from pydantic import SecretStr
 
+from connectors.kafka import KafkaFrameSource, KafkaTransport
 from connectors.line_sinks import JsonlFileTransport, NullTransport, StdoutTransport
 from connectors.redis_streams import RedisStreamSource, RedisStreamTransport
 from connectors.replay import ReplaySource
 from connectors.simulated_delay import DelayedTransport
+from connectors.solana_ws import SolanaWsSource
 from connectors.synthetic import SyntheticSource
 from connectors.webhook import WebhookTransport
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
 from domain.models import RawFrame
 from domain.transport import Transport
-
-
-class NotAvailableYet(Exception):
-    """The configuration names a connector this build does not have."""
 
 
 def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSource[RawFrame, Any]:
@@ -37,6 +35,8 @@ def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSour
         return ReplaySource(
             config.replay_path, config.replay_rate, partitions=config.replay_partitions
         )
+    if config.source == "solana_ws":
+        return SolanaWsSource.from_config(config, metrics)
     if config.source == "redis":
         return RedisStreamSource(
             _secret(config.source_url),
@@ -44,7 +44,9 @@ def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSour
             config.source_group,
             metrics=metrics,
         )
-    raise NotAvailableYet(f"source={config.source} is not available in this build")
+    if config.source == "kafka":
+        return KafkaFrameSource.from_config(config, metrics)
+    raise ValueError(f"source={config.source!r}: no connector serves it")
 
 
 def _secret(value: SecretStr | None) -> str:
@@ -66,12 +68,14 @@ def make_transport(config: SnifferConfig) -> Transport:
         transport = RedisStreamTransport(
             _secret(config.sink_url), config.sink_topic, config.sink_maxlen, config.sink_timeout_s
         )
+    elif config.sink == "kafka":
+        transport = KafkaTransport.from_config(config)
     elif config.sink == "webhook":
         transport = WebhookTransport(
             _secret(config.sink_url), config.sink_token, config.sink_timeout_s
         )
     else:
-        raise NotAvailableYet(f"sink={config.sink} is not available in this build")
+        raise ValueError(f"sink={config.sink!r}: no connector serves it")
     if config.sink_delay_ms > 0:
         transport = DelayedTransport(transport, config.sink_delay_ms / 1e3)
     return transport
