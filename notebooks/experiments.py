@@ -1,0 +1,232 @@
+"""What the load-experiment notebooks share: run the real job, read what it reports, check the
+two conservation laws, and show a figure.
+
+Two ways to run the job:
+
+- `run_job(**fields)`: the real command, `python -m bytewax.run flows.sniffer`, in a subprocess,
+  configured by `SNIFFER_<FIELD>` variables only (the caller's own `SNIFFER_*` variables are
+  left out), reading the JSON snapshot from the last line of stderr, as a user would.
+- `run_in_process(**fields)`: the same dataflow (`flows.pipeline.build_flow`) run by
+  `bytewax.testing.run_main` in this process with a fresh `Metrics`, so the histograms can be
+  read back from its registry (the detect-to-send latency).
+
+Both raise if the job fails or if either conservation law does not hold for its final snapshot.
+Every run needs a finite input (`synthetic_total`); by default the synthetic source's
+transactions are all launches, the sink is `null` and the metrics endpoint and status lines are
+off.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from matplotlib.figure import Figure
+
+# Headless: figures are drawn by Agg into a PNG and displayed as an image (see `show`).
+matplotlib.use("Agg")
+
+#: The repository (the job's working directory).
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Settings every experiment starts from: the delivery side loaded (every transaction a
+#: launch), candidates thrown away after the (simulated) consumer, nothing served, no status lines.
+BASE_FIELDS: dict[str, Any] = {
+    "source": "synthetic",
+    "synthetic_launch_ratio": 1.0,
+    "sink": "null",
+    "metrics_port": 0,
+    "status_interval_s": 0,
+    "log_level": "WARNING",
+}
+
+
+@dataclass
+class Run:
+    """One run of the job: its configuration fields, its final snapshot and, for in-process
+    runs, the detect-to-send latency quantiles (seconds)."""
+
+    fields: dict[str, Any]
+    snapshot: dict[str, Any]
+    wall_s: float
+    latency_s: dict[float, float] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        """A snapshot value (`run["candidates_sent"]`) or a configuration field."""
+        if key in self.snapshot:
+            return self.snapshot[key]
+        return self.fields[key]
+
+    @property
+    def sent_per_s(self) -> float:
+        """Candidates the sink acknowledged per second of the job's uptime (which includes its
+        start and the drain at the end of the input)."""
+        return self.snapshot["candidates_sent"] / max(self.snapshot["uptime_s"], 1e-9)
+
+    @property
+    def seen_per_s(self) -> float:
+        """Transactions taken in per second of uptime (`block` holds the input back)."""
+        return self.snapshot["tx_seen"] / max(self.snapshot["uptime_s"], 1e-9)
+
+    @property
+    def drop_share(self) -> float:
+        """Share of the detected candidates dropped because their stream buffer was full."""
+        detected = self.snapshot["candidates_detected"]
+        return self.snapshot["dropped_full_buffer"] / detected if detected else 0.0
+
+
+def settings(**fields: Any) -> dict[str, str]:
+    """`SNIFFER_<FIELD>` variables for `BASE_FIELDS` overridden by `fields`."""
+    merged = {**BASE_FIELDS, **fields}
+    if merged.get("synthetic_total") is None:
+        raise ValueError("an experiment needs a finite input: set synthetic_total")
+    return {f"SNIFFER_{name.upper()}": _env_value(value) for name, value in merged.items()}
+
+
+def _env_value(value: Any) -> str:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def check_conserved(snapshot: dict[str, Any], what: str = "run") -> None:
+    """Raise if either conservation law of the contract fails for `snapshot`."""
+    from domain.metrics import conservation_problems
+
+    problems = conservation_problems(snapshot)
+    if problems:
+        raise AssertionError(f"{what}: conservation broken: {'; '.join(problems)}")
+
+
+def run_job(timeout_s: float = 600, **fields: Any) -> Run:
+    """Run the real command to the end of its finite input; its final snapshot, checked."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SNIFFER_")}
+    env.update(settings(**fields))
+    env["PYTHONUNBUFFERED"] = "1"
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bytewax.run", "flows.sniffer"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+    wall_s = time.monotonic() - started
+    lines = proc.stderr.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        tail = "\n".join(lines[-20:])
+        raise RuntimeError(f"the job exited {proc.returncode} with {fields}:\n{tail}")
+    snapshot = json.loads(lines[-1])
+    check_conserved(snapshot, f"job {fields}")
+    return Run({**BASE_FIELDS, **fields}, snapshot, wall_s)
+
+
+#: Quantiles `run_in_process` reads from the latency histogram.
+QUANTILES = (0.5, 0.9, 0.99)
+
+
+def run_in_process(**fields: Any) -> Run:
+    """Run the job's dataflow in this process (one worker) with a fresh `Metrics`; its final
+    snapshot, checked, and the detect-to-send latency quantiles from its histogram."""
+    from bytewax.testing import run_main
+    from prometheus_client import CollectorRegistry
+
+    from domain.config import load_config
+    from domain.metrics import Metrics
+    from flows.pipeline import build_flow
+
+    config = load_config(settings(**fields))
+    metrics = Metrics(CollectorRegistry(), capacity=config.stream_buffer_capacity)
+    flow = build_flow(config, metrics)
+    started = time.monotonic()
+    run_main(flow)
+    wall_s = time.monotonic() - started
+    snapshot = metrics.snapshot()
+    check_conserved(snapshot, f"in-process run {fields}")
+    buckets = histogram_buckets(metrics.registry, "sniffer_detect_to_send_seconds")
+    latency = {q: histogram_quantile(buckets, q) for q in QUANTILES}
+    return Run({**BASE_FIELDS, **fields}, snapshot, wall_s, latency)
+
+
+def histogram_buckets(registry: Any, name: str) -> list[tuple[float, float]]:
+    """A histogram's cumulative buckets, `(upper bound, count)` in order, +Inf last."""
+    buckets = []
+    for metric in registry.collect():
+        for sample in metric.samples:
+            if sample.name == name + "_bucket":
+                buckets.append((float(sample.labels["le"]), sample.value))
+    if not buckets:
+        raise KeyError(f"no histogram named {name!r} in the registry")
+    return sorted(buckets)
+
+
+def histogram_quantile(buckets: Sequence[tuple[float, float]], q: float) -> float:
+    """The q-quantile of a cumulative histogram, interpolated linearly within the bucket that
+    holds it (Prometheus's `histogram_quantile`): an estimate no finer than the bucket bounds.
+    NaN when the histogram is empty; the highest finite bound when the quantile lies above it."""
+    total = buckets[-1][1]
+    if total == 0:
+        return math.nan
+    rank = q * total
+    lower, below = 0.0, 0.0
+    for upper, count in buckets:
+        if count >= rank:
+            if math.isinf(upper):
+                return lower
+            if count == below:
+                return upper
+            return lower + (upper - lower) * (rank - below) / (count - below)
+        lower, below = upper, count
+    return lower
+
+
+def table(runs: Iterable[Run], columns: Sequence[str]) -> str:
+    """A plain-text table of `runs`, one row each; a column is a field or snapshot key, or one of
+    `sent_per_s`, `seen_per_s`, `drop_share`, `p50_ms`, `p90_ms`, `p99_ms`."""
+    rows = [list(columns)]
+    for run in runs:
+        rows.append([_cell(run, column) for column in columns])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
+    lines = ("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(lines)
+
+
+def _cell(run: Run, column: str) -> str:
+    if column in ("sent_per_s", "seen_per_s"):
+        return f"{getattr(run, column):.0f}"
+    if column == "drop_share":
+        return f"{run.drop_share:.1%}"
+    if column.startswith("p") and column.endswith("_ms"):
+        return f"{run.latency_s[int(column[1:-3]) / 100] * 1e3:.2f}"
+    value = run[column]
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def figure(ncols: int = 1, width: float = 6.0, height: float = 4.2) -> tuple[Figure, Any]:
+    """A figure with `ncols` axes side by side, not tied to pyplot's global state."""
+    fig = Figure(figsize=(width * ncols, height), layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    return fig, list(axes) if ncols > 1 else axes[0]
+
+
+def show(fig: Figure, save_as: str | Path | None = None) -> None:
+    """Display `fig` in the notebook as a PNG (and write it to `save_as` when given)."""
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    if save_as is not None:
+        Path(save_as).write_bytes(buffer.getvalue())
+    display(Image(data=buffer.getvalue(), format="png"))

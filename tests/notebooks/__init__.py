@@ -1,0 +1,1 @@
+"""The load-experiment notebooks (notebooks/*.ipynb), executed headless."""
