@@ -84,7 +84,9 @@ else:  # pragma: no cover - Python 3.10
 
 
 # The cheap pre-filter: every launch line above contains one of these.
-_MARKERS = ("Instruction: Create", "initialize2: InitializeInstruction2")
+#: Substrings of the log text without which a transaction holds no launch (the fast path).
+MARKERS = ("Instruction: Create", "initialize2: InitializeInstruction2")
+_MARKERS = MARKERS
 
 # Raydium AMM v4 initialize2: instruction tag 1; accounts [8] coin mint, [9] pc mint, [17] creator.
 _RAYDIUM_INITIALIZE2_TAG = 1
