@@ -1,0 +1,366 @@
+"""The job as a cluster of real processes on loopback (`-i k -a "127.0.0.1:P0;127.0.0.1:P1"`), by
+hand and through the launcher (`python -m flows.cluster`): the same candidates as one process,
+work on both processes, and the conservation laws over the sums of the final snapshots (the
+contract's cluster form)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from connectors.recorder import as_line
+from connectors.synthetic import generate_range
+from domain.metrics import SNAPSHOT_KEYS, conservation_problems
+from flows.cluster import NETWORK_LINE, parse_args, sum_snapshots
+from tests.deploy.support import free_port_run
+from tests.jobs import ROOT, JobResult, job_env, run_job, wait_for_lines, without_time
+
+TOTAL = 6000
+SEED = 7
+LAUNCH_RATIO = 0.05
+SETTINGS = {
+    "SNIFFER_SYNTHETIC_TOTAL": str(TOTAL),
+    "SNIFFER_SYNTHETIC_RATE": "0",
+    "SNIFFER_SYNTHETIC_LAUNCH_RATIO": str(LAUNCH_RATIO),
+    "SNIFFER_SYNTHETIC_SEED": str(SEED),
+    "SNIFFER_SYNTHETIC_PARTITIONS": "2",
+}
+
+
+@dataclass
+class Outcome:
+    """What one process (or the launcher) printed, parsed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    snapshot: dict[str, Any] = field(default_factory=dict)
+
+
+def is_network_line(line: str) -> bool:
+    """Bytewax's networking layer prints its connection retries on stdout."""
+    return NETWORK_LINE.match(line.encode() + b"\n") is not None
+
+
+def candidates_of(text: str) -> list[dict[str, Any]]:
+    """Every stdout line is a candidate, but for the networking layer's retry notices."""
+    return [orjson.loads(line) for line in text.splitlines() if line and not is_network_line(line)]
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 60) -> Outcome:
+    stdout, stderr = proc.communicate(timeout=timeout)
+    outcome = Outcome(proc.returncode, stdout, stderr, candidates_of(stdout))
+    lines = stderr.strip().splitlines()
+    if proc.returncode == 0 and lines:
+        outcome.snapshot = orjson.loads(lines[-1])
+    return outcome
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces, so split after its closing paren.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def started() -> Iterator[list[subprocess.Popen[str]]]:
+    """Every process a test starts; whatever still runs at the end is killed, with the
+    processes a launcher started."""
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                for child in children_of(proc.pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(child, signal.SIGKILL)
+                proc.kill()
+            proc.communicate(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def one_process() -> JobResult:
+    """The reference: one process, same settings."""
+    result = run_job(SETTINGS)
+    assert result.returncode == 0, result.stderr[-3000:]
+    result.assert_conserved()
+    assert result.snapshot["tx_seen"] == TOTAL
+    return result
+
+
+def cluster_addresses(count: int = 2) -> str:
+    base = free_port_run(count)
+    return ";".join(f"127.0.0.1:{base + k}" for k in range(count))
+
+
+@dataclass
+class ClusterProcess:
+    """Process k of a cluster started by hand, its stdout and stderr in files (pipes would have
+    to be read concurrently: the process that sends would block on a full one)."""
+
+    proc: subprocess.Popen[str]
+    stdout: Path
+    stderr: Path
+
+    def finish(self, timeout: float = 60) -> Outcome:
+        self.proc.wait(timeout=timeout)
+        stdout, stderr = self.stdout.read_text(), self.stderr.read_text()
+        outcome = Outcome(self.proc.returncode, stdout, stderr, candidates_of(stdout))
+        lines = stderr.strip().splitlines()
+        if self.proc.returncode == 0 and lines:
+            outcome.snapshot = orjson.loads(lines[-1])
+        return outcome
+
+
+def start_cluster(
+    started: list[subprocess.Popen[str]],
+    directory: Path,
+    settings: dict[str, str],
+    count: int = 2,
+) -> list[ClusterProcess]:
+    addresses = cluster_addresses(count)
+    members = []
+    for k in range(count):
+        stdout, stderr = directory / f"process-{k}.out", directory / f"process-{k}.err"
+        with stdout.open("w") as out, stderr.open("w") as err:
+            command = ["-m", "bytewax.run", "flows.sniffer", "-i", str(k), "-a", addresses]
+            proc = subprocess.Popen(
+                [sys.executable, *command],
+                cwd=ROOT,
+                env=job_env(settings),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                text=True,
+            )
+        started.append(proc)
+        members.append(ClusterProcess(proc, stdout, stderr))
+    return members
+
+
+def by_signature(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(map(without_time, candidates), key=lambda c: c["signature"])
+
+
+def check_cluster(
+    snapshots: list[dict[str, Any]], candidates: list[dict[str, Any]], reference: JobResult
+) -> None:
+    """Work on every process, the laws over the sums, exactly the reference's candidates."""
+    assert all(s["tx_seen"] > 0 for s in snapshots), snapshots
+    total = {key: sum(s[key] for s in snapshots) for key in SNAPSHOT_KEYS}
+    assert conservation_problems(total) == []
+    assert total["tx_seen"] == reference.snapshot["tx_seen"]
+    assert total["candidates_sent"] == len(candidates)
+    signatures = [c["signature"] for c in candidates]
+    assert len(signatures) == len(set(signatures)), "a signature became a candidate twice"
+    mints = [c["mint"] for c in candidates if c["mint"] is not None]
+    assert len(mints) == len(set(mints)), "a mint became a candidate twice"
+    assert by_signature(candidates) == by_signature(reference.candidates)
+
+
+def test_two_processes_deliver_exactly_the_candidates_of_one(
+    tmp_path: Path, one_process: JobResult, started: list[subprocess.Popen[str]]
+) -> None:
+    outcomes = [member.finish() for member in start_cluster(started, tmp_path, SETTINGS)]
+    for k, outcome in enumerate(outcomes):
+        assert outcome.returncode == 0, f"process {k}:\n{outcome.stderr[-3000:]}"
+        assert f"starting: process {k}," in outcome.stderr
+    # Only the process that owns the candidate key sends; the stdout of both is collected.
+    candidates = [c for outcome in outcomes for c in outcome.candidates]
+    check_cluster([o.snapshot for o in outcomes], candidates, one_process)
+    assert [o.snapshot["candidates_sent"] > 0 for o in outcomes].count(True) == 1
+
+
+def write_replay_file(path: Path) -> None:
+    """The frames of the synthetic stream SETTINGS describes, laid out so that replay partition
+    p of 2 plays exactly synthetic partition p: the first half of the file (by bytes) holds
+    partition 0's frames, the second half partition 1's, each padded with blank lines (skipped,
+    not counted) to the same size. So the replayed candidates are the synthetic run's."""
+    halves: list[list[bytes]] = [[], []]
+    for tx in generate_range(SEED, TOTAL, LAUNCH_RATIO, partitions=2):
+        halves[tx.index % 2].append(as_line(tx.payload) + b"\n")
+    first, second = b"".join(halves[0]), b"".join(halves[1])
+    size = max(len(first), len(second))
+    path.write_bytes(first.ljust(size, b"\n") + second.ljust(size, b"\n"))
+
+
+def test_replay_partitioned_over_two_processes(
+    tmp_path: Path, one_process: JobResult, started: list[subprocess.Popen[str]]
+) -> None:
+    frames = tmp_path / "frames.jsonl"
+    write_replay_file(frames)
+    replay = {
+        "SNIFFER_SOURCE": "replay",
+        "SNIFFER_REPLAY_PATH": str(frames),
+        "SNIFFER_REPLAY_PARTITIONS": "2",
+        "SNIFFER_SINK": "jsonl",
+    }
+    alone = run_job({**replay, "SNIFFER_SINK_PATH": str(tmp_path / "alone.jsonl")})
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    alone.candidates = [orjson.loads(line) for line in (tmp_path / "alone.jsonl").open("rb")]
+    assert by_signature(alone.candidates) == by_signature(one_process.candidates)
+
+    # Every process opens the jsonl sink (appending); only the one owning the candidate key
+    # writes to it.
+    out = tmp_path / "cluster.jsonl"
+    settings = {**replay, "SNIFFER_SINK_PATH": str(out)}
+    outcomes = [member.finish() for member in start_cluster(started, tmp_path, settings)]
+    for k, outcome in enumerate(outcomes):
+        assert outcome.returncode == 0, f"process {k}:\n{outcome.stderr[-3000:]}"
+        assert outcome.candidates == []
+    candidates = [orjson.loads(line) for line in out.open("rb")]
+    check_cluster([o.snapshot for o in outcomes], candidates, alone)
+
+
+# --- the launcher ------------------------------------------------------------------------------
+
+
+def start_launcher(
+    started: list[subprocess.Popen[str]], settings: dict[str, str], *args: str
+) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flows.cluster", *args],
+        cwd=ROOT,
+        env=job_env(settings),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    started.append(proc)
+    return proc
+
+
+def process_snapshots(stderr: str, count: int) -> list[dict[str, Any]]:
+    """Each process's final snapshot: its last `[k] {...}` line on the launcher's stderr."""
+    finals: dict[int, dict[str, Any]] = {}
+    for line in stderr.splitlines():
+        for k in range(count):
+            prefix = f"[{k}] {{"
+            if line.startswith(prefix):
+                finals[k] = orjson.loads(line[len(prefix) - 1 :])
+    assert sorted(finals) == list(range(count)), stderr[-3000:]
+    return [finals[k] for k in range(count)]
+
+
+def check_launcher_sum(outcome: Outcome, snapshots: list[dict[str, Any]]) -> None:
+    """The launcher's last stderr line sums the processes' final snapshots."""
+    total = outcome.snapshot
+    assert list(total) == list(SNAPSHOT_KEYS)
+    for key in SNAPSHOT_KEYS:
+        values = [s[key] for s in snapshots]
+        expected = max(values) if key in ("stream_buffer_capacity", "uptime_s") else sum(values)
+        assert total[key] == expected, key
+    assert conservation_problems(total) == []
+
+
+def test_launcher_runs_a_finite_stream_to_the_same_result(
+    one_process: JobResult, started: list[subprocess.Popen[str]]
+) -> None:
+    outcome = finish(start_launcher(started, SETTINGS, "-n", "2"))
+    assert outcome.returncode == 0, outcome.stderr[-3000:]
+    for k in (0, 1):
+        assert f"[{k}] " in outcome.stderr
+        assert f"process {k} exited with code 0" in outcome.stderr
+    snapshots = process_snapshots(outcome.stderr, 2)
+    check_cluster(snapshots, outcome.candidates, one_process)
+    check_launcher_sum(outcome, snapshots)
+
+
+def test_sigterm_to_the_launcher_drains_every_process(
+    tmp_path: Path, started: list[subprocess.Popen[str]]
+) -> None:
+    out = tmp_path / "candidates.jsonl"
+    endless = {
+        "SNIFFER_SYNTHETIC_RATE": "2000",
+        "SNIFFER_SYNTHETIC_LAUNCH_RATIO": "0.05",
+        "SNIFFER_SYNTHETIC_PARTITIONS": "2",
+        "SNIFFER_SINK": "jsonl",
+        "SNIFFER_SINK_PATH": str(out),
+    }
+    launcher = start_launcher(started, endless, "-n", "2")
+    wait_for_lines(out, 20, launcher)  # both processes are connected and running
+    launcher.send_signal(signal.SIGTERM)
+    outcome = finish(launcher)
+    assert outcome.returncode == 0, outcome.stderr[-3000:]
+    assert "SIGTERM: forwarded to processes 0, 1" in outcome.stderr
+    lines = outcome.stderr.splitlines()
+    for k in (0, 1):
+        # Each process ran its own graceful drain and exited 0.
+        assert any(
+            line.startswith(f"[{k}] ") and "SIGTERM: stopping input" in line for line in lines
+        ), outcome.stderr[-3000:]
+        assert f"process {k} exited with code 0" in outcome.stderr
+    snapshots = process_snapshots(outcome.stderr, 2)
+    assert all(s["tx_seen"] > 0 for s in snapshots), snapshots
+    check_launcher_sum(outcome, snapshots)
+    written = [orjson.loads(line) for line in out.open("rb")]
+    assert len(written) == outcome.snapshot["candidates_sent"] > 0
+    assert len({c["signature"] for c in written}) == len(written)
+
+
+def test_launcher_reports_a_bad_configuration_once_and_starts_nothing(
+    started: list[subprocess.Popen[str]],
+) -> None:
+    outcome = finish(start_launcher(started, {"SNIFFER_BATCH_SIZE": "0"}, "-n", "2"))
+    assert outcome.returncode == 2
+    assert outcome.stderr.count("configuration error: batch_size='0'") == 1
+    assert "[0]" not in outcome.stderr
+
+
+def test_launcher_fails_when_one_process_fails(started: list[subprocess.Popen[str]]) -> None:
+    # Process 1 cannot serve its metrics (port + 1 is taken) and exits 2 before it connects;
+    # process 0 then waits for a peer that never comes, and is stopped by the launcher.
+    base = free_port_run(2)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", base + 1))
+        taken.listen()
+        settings = {"SNIFFER_METRICS_PORT": str(base), "SNIFFER_SYNTHETIC_PARTITIONS": "2"}
+        outcome = finish(start_launcher(started, settings, "-n", "2", "--kill-after", "1"))
+    assert outcome.returncode == 2, outcome.stderr[-3000:]
+    assert "[1] sniffer: cannot serve metrics" in outcome.stderr
+    assert "process 1 exited with code 2" in outcome.stderr
+    assert "process 1 failed: stopping the others" in outcome.stderr
+    assert "process 0 exited with code" in outcome.stderr
+
+
+def test_launcher_arguments() -> None:
+    options = parse_args(["-n", "3", "-w", "2", "--base-port", "2101", "-r", "rec", "-s", "1"])
+    assert (options.processes, options.base_port) == (3, 2101)
+    assert options.bytewax_args == ["-w", "2", "-r", "rec", "-s", "1"]
+    # After --, everything goes to bytewax.run as is, even what looks like a launcher option.
+    assert parse_args(["-b", "0", "--", "-n", "5"]).bytewax_args == ["-b", "0", "-n", "5"]
+    for own in (["-i", "1"], ["-a", "x:1"], ["--process-id=1"], ["--", "--addresses", "x:1"]):
+        with pytest.raises(SystemExit):
+            parse_args(own)
+
+
+def test_sum_of_snapshots() -> None:
+    one = dict.fromkeys(SNAPSHOT_KEYS, 1) | {"stream_buffer_capacity": 2048, "uptime_s": 2.5}
+    two = dict.fromkeys(SNAPSHOT_KEYS, 2) | {"stream_buffer_capacity": 2048, "uptime_s": 1.5}
+    total = sum_snapshots([one, two])
+    assert total["tx_seen"] == total["candidates_sent"] == 3
+    assert (total["stream_buffer_capacity"], total["uptime_s"]) == (2048, 2.5)
