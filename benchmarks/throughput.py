@@ -14,7 +14,9 @@ machines are noisy:
    in steady state, from the job's own snapshot file (between 10 % and 90 % of the frames).
    Against `plain_loop` below, which does the same job in one loop: parse, gate on err, detect
    (exact instruction names inside the launchpad's own invoke frame, as the contract says) with
-   mint decoding, dedup, batch. Target: >= 1.0x.
+   mint decoding, dedup, batch. Target: >= 1.0x. Also against the same loop given the decoder's
+   own trick (look for the launch markers in the joined log text before walking the lines): what
+   the framework, the validation and the accounting cost over the leanest hand-written loop.
 2. The synthetic source alone (frames generated into a sink that drops them), frames/s.
 3. Latency at 10,000 tx/s: the same frames replayed at that rate in-process, a transport that
    records each candidate's acknowledgement time minus its frame's arrival; p50 and p99 against
@@ -65,8 +67,12 @@ RAYDIUM = "675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8"
 CREATE_EVENT_PREFIX = "Program data: G3KpTd7rY3"  # base64 of the CreateEvent discriminator
 
 
-def plain_loop(path: Path) -> tuple[int, int, float]:
-    """The same job without the framework: (frames, candidates, seconds)."""
+def plain_loop(path: Path, prefilter: bool = False) -> tuple[int, int, float]:
+    """The same job without the framework: (frames, candidates, seconds).
+
+    With `prefilter`, the loop first looks for the launch markers in the joined log text and
+    walks the lines only when one is there: the trick the job's own decoder uses.
+    """
     started = time.perf_counter()
     signatures: set[str] = set()
     mints: set[str] = set()
@@ -80,6 +86,10 @@ def plain_loop(path: Path) -> tuple[int, int, float]:
             value = orjson.loads(line)["params"]["result"]["value"]
             if value["err"] is not None:
                 continue
+            if prefilter:
+                text = "\n".join(value["logs"])
+                if "Instruction: Create" not in text and "initialize2: Initialize" not in text:
+                    continue
             stack: list[str] = []
             launch = mint = None
             for log in value["logs"]:
@@ -295,12 +305,14 @@ def main() -> None:
         latency_path = write_frames(Path(tmp) / "latency.jsonl", int(10_000 * latency_seconds))
         plain_loop(path)  # warm the page cache and the imports
         plain = [plain_loop(path) for _ in range(3)]
+        lean = [plain_loop(path, prefilter=True) for _ in range(3)]
         one = [run_job(path, 1, Path(tmp)) for _ in range(3)]
         two = [run_job(path, 2, Path(tmp)) for _ in range(3)]
         synthetic = synthetic_source_alone(count)
         latency = latency_at(latency_path, 10_000)
 
     plain_rate = max(f / s for f, _, s in plain)
+    lean_rate = max(f / s for f, _, s in lean)
     one_rate = max(r["steady_frames_per_s"] for r in one)
     two_rate = max(r["steady_frames_per_s"] for r in two)
     results = {
@@ -311,6 +323,8 @@ def main() -> None:
         "plain_loop_frames_per_s": round(plain_rate),
         "job_one_process_frames_per_s": round(one_rate),
         "job_vs_plain": round(one_rate / plain_rate, 2),
+        "prefiltered_plain_loop_frames_per_s": round(lean_rate),
+        "job_vs_prefiltered_plain": round(one_rate / lean_rate, 2),
         "job_two_processes_frames_per_s": round(two_rate),
         "two_vs_one": round(two_rate / one_rate, 2),
         "two_processes_share": two[0]["per_process_frames"],
@@ -328,6 +342,11 @@ def main() -> None:
 
     rows = [
         ("plain loop (same job, one Python loop)", f"{plain_rate:,.0f} frames/s", ""),
+        (
+            "plain loop with the decoder's prefilter",
+            f"{lean_rate:,.0f} frames/s",
+            f"job: {one_rate / lean_rate:.2f}x this",
+        ),
         (
             "whole job, 1 process",
             f"{one_rate:,.0f} frames/s",
