@@ -36,13 +36,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import redis
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from connectors.url_secrets import Redactor, redact_url
 from domain.metrics import Metrics
 from domain.models import Batch, RawFrame
 from domain.transport import SendError
@@ -74,36 +74,10 @@ _TRANSIENT_REPLIES: tuple[type[redis.ResponseError], ...] = (
 )
 
 
-def display_url(url: str) -> str:
-    """`url` fit for logs and error messages: the password (and any query string, which may hold
-    one) replaced by ``***``; host, port and path kept."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port is not None else ""
-    except ValueError:
-        return "<unparseable URL>"
-    if ":" in host:  # IPv6
-        host = f"[{host}]"
-    user = ""
-    if parts.username is not None or parts.password is not None:
-        user = (parts.username or "") + (":***" if parts.password is not None else "") + "@"
-    query = "?***" if parts.query else ""
-    return f"{parts.scheme}://{user}{host}{port}{parts.path}{query}"
-
-
 def _scrub(text: str, url: str) -> str:
-    """`text` without the URL's password (error texts from the client library quote parts of
-    the URL now and then)."""
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        password = None
-    if password:
-        # As written in the URL, and percent-decoded as the client sends it.
-        for form in sorted({password, unquote(password)}, key=len, reverse=True):
-            text = text.replace(form, "***")
-    return text
+    """`text` without the URL's secrets (error texts from the client library quote parts of the
+    URL now and then)."""
+    return Redactor(url).scrub(text)
 
 
 def _client(url: str, timeout_s: float) -> redis.Redis:
@@ -119,7 +93,7 @@ def _client(url: str, timeout_s: float) -> redis.Redis:
         )
     except ValueError as exc:
         raise ValueError(
-            f"not a usable redis URL ({display_url(url)}): {_scrub(str(exc), url)}"
+            f"not a usable redis URL ({redact_url(url)}): {_scrub(str(exc), url)}"
         ) from None
 
 
@@ -148,7 +122,7 @@ class RedisStreamTransport:
         if maxlen <= 0:
             raise ValueError(f"maxlen must be > 0, got {maxlen}")
         self._url = url
-        self._target = display_url(url)
+        self._target = redact_url(url)
         self._stream = stream
         self._maxlen = maxlen
         self._client = _client(url, timeout_s)
@@ -249,7 +223,7 @@ class RedisStreamSource(FixedPartitionedSource[RawFrame, str | None]):
 
     def __repr__(self) -> str:
         return (
-            f"RedisStreamSource({display_url(self._url)}, stream={self._stream!r}, "
+            f"RedisStreamSource({redact_url(self._url)}, stream={self._stream!r}, "
             f"group={self._group!r}, consumer={self._consumer!r})"
         )
 
@@ -299,7 +273,7 @@ class RedisStreamPartition(StatefulSourcePartition[RawFrame, str | None]):
         reconnect_max_s: float = 5.0,
     ) -> None:
         self._url = url
-        self._target = display_url(url)
+        self._target = redact_url(url)
         self._stream = stream
         self._group = group
         self._consumer = consumer

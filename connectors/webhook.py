@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 import threading
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr
 
+from connectors.url_secrets import redact_url, url_secrets
 from domain.models import Batch
 from domain.transport import SendError
 
@@ -43,44 +43,6 @@ log = logging.getLogger(__name__)
 RETRYABLE_STATUSES = frozenset({408, 429})
 #: How much of an error answer's body goes into the error message.
 BODY_EXCERPT_CHARS = 200
-#: A path segment this long, of URL-safe characters, is taken for a token and masked.
-_TOKEN_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~%]{16,}")
-
-
-def display_url(url: str) -> str:
-    """`url` fit for logs: password, query values, fragment and token-like path segments masked."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port is not None else ""
-    except ValueError:
-        return "<unparseable URL>"
-    if ":" in host:
-        host = f"[{host}]"
-    user = ""
-    if parts.username is not None or parts.password is not None:
-        user = (parts.username or "") + (":***" if parts.password is not None else "") + "@"
-    path = "/".join(
-        "***" if _TOKEN_SEGMENT.fullmatch(segment) else segment for segment in parts.path.split("/")
-    )
-    query = "&".join(
-        f"{item.partition('=')[0]}=***" if "=" in item else "***"
-        for item in parts.query.split("&")
-        if item
-    )
-    return urlunsplit(
-        (parts.scheme, user + host + port, path, query, "***" if parts.fragment else "")
-    )
-
-
-def _url_secrets(url: str) -> list[str]:
-    """The parts of `url` that `display_url` masks, as they may appear in other text."""
-    parts = urlsplit(url)
-    found = [parts.password or ""]
-    found += [s for s in parts.path.split("/") if _TOKEN_SEGMENT.fullmatch(s)]
-    found += [item.partition("=")[2] or item for item in parts.query.split("&")]
-    found.append(parts.fragment)
-    return [s for s in found if len(s) >= 4]
 
 
 class _Scrubber(logging.Filter):
@@ -122,7 +84,7 @@ class WebhookTransport:
     def __init__(self, url: str, token: str | SecretStr | None, timeout_s: float) -> None:
         if isinstance(token, SecretStr):
             token = token.get_secret_value()
-        shown = display_url(url)
+        shown = redact_url(url)
         try:
             parts = urlsplit(url)
             parts.port  # noqa: B018 - raises ValueError for a port that is not a number
@@ -146,7 +108,7 @@ class WebhookTransport:
         self._timeout_s = timeout_s
         self._token = SecretStr(token) if token else None
         self._headers = {"Content-Type": "application/json"}
-        secrets = _url_secrets(url) + ([token] if token else [])
+        secrets = [secret for secret, _ in url_secrets(url)] + ([token] if token else [])
         if basic is not None:  # as an echoing receiver would show them
             secrets += [basic[1], base64.b64encode(f"{basic[0]}:{basic[1]}".encode()).decode()]
         self._scrubber = _Scrubber(url, shown, secrets)

@@ -35,6 +35,7 @@ from tests.connectors.kafka_broker import (
     unique_topic,
 )
 from tests.factories import make_batch, make_candidate
+from tests.jobs import CANDIDATE_KEYS
 
 READ_TIMEOUT_S = 30.0
 
@@ -112,20 +113,7 @@ def test_batches_arrive_as_contract_json_keyed_by_mint_in_order(broker: TansuBro
     assert [r.value for r in records] == [c.json_line() for c in sent]
     assert [orjson.loads(r.value or b"") for r in records] == [c.to_json() for c in sent]
     first = orjson.loads(records[0].value or b"")
-    assert list(first) == [
-        "signature",
-        "slot",
-        "launchpad",
-        "mint",
-        "creator",
-        "name",
-        "symbol",
-        "uri",
-        "initial_buy_sol",
-        "priority",
-        "score",
-        "detected_at",
-    ]
+    assert list(first) == CANDIDATE_KEYS
     assert first["mint"] == "mint0" and first["priority"] == HIGH
 
 
