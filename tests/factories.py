@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable
 
 import orjson
+from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 
 from domain.metrics import Metrics
 from domain.models import HIGH, PUMP_FUN, Batch, Candidate, Launch
@@ -123,3 +124,34 @@ def metric(metrics: Metrics, name: str, **labels: str) -> float:
     priority="HIGH")`; 0 when the series does not exist yet."""
     value = metrics.registry.get_sample_value(name, labels)
     return 0.0 if value is None else value
+
+
+class _ListPartition(StatefulSourcePartition[Launch, int]):
+    def __init__(self, items: list[Launch], resume_state: int | None, batch_size: int) -> None:
+        self._items = items
+        self._position = resume_state or 0
+        self._batch_size = batch_size
+
+    def next_batch(self) -> list[Launch]:
+        if self._position >= len(self._items):
+            raise StopIteration
+        batch = self._items[self._position : self._position + self._batch_size]
+        self._position += len(batch)
+        return batch
+
+    def snapshot(self) -> int:
+        return self._position
+
+
+class PartitionedSource(FixedPartitionedSource[Launch, int]):
+    """One resumable source partition per list of launches, as side-by-side feeds would be."""
+
+    def __init__(self, partitions: dict[str, list[Launch]], batch_size: int = 5) -> None:
+        self._partitions = partitions
+        self._batch_size = batch_size
+
+    def list_parts(self) -> list[str]:
+        return list(self._partitions)
+
+    def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _ListPartition:
+        return _ListPartition(self._partitions[for_part], resume_state, self._batch_size)

@@ -12,7 +12,6 @@ from typing import Any
 import bytewax.operators as op
 import pytest
 from bytewax.dataflow import Dataflow
-from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.recovery import RecoveryConfig, init_db_dir
 from bytewax.testing import TestingSink, TestingSource, TimeTestingGetter, cluster_main, run_main
 from prometheus_client import CollectorRegistry
@@ -24,6 +23,7 @@ from operators.batching import BatchLogic, BatchState, batch_candidates
 from operators.dedup import dedup_launches
 from operators.filters import filter_launches
 from operators.scoring import score_launches
+from tests.factories import PartitionedSource
 
 START = datetime(2026, 11, 26, 22, 35, 14, tzinfo=timezone.utc)
 TIMEOUT = timedelta(milliseconds=10)
@@ -222,33 +222,6 @@ def test_batches_of_the_right_sizes_in_order(runner: Runner) -> None:
     assert {b.opened_at for b in out} == {FAR_FUTURE.timestamp()}
 
 
-class _ListPartition(StatefulSourcePartition[Launch, int]):
-    def __init__(self, items: list[Launch], resume_state: int | None) -> None:
-        self._items = items
-        self._position = resume_state or 0
-
-    def next_batch(self) -> list[Launch]:
-        if self._position >= len(self._items):
-            raise StopIteration
-        batch = self._items[self._position : self._position + 5]
-        self._position += len(batch)
-        return batch
-
-    def snapshot(self) -> int:
-        return self._position
-
-
-class PartitionedSource(FixedPartitionedSource[Launch, int]):
-    def __init__(self, partitions: dict[str, list[Launch]]) -> None:
-        self._partitions = partitions
-
-    def list_parts(self) -> list[str]:
-        return list(self._partitions)
-
-    def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _ListPartition:
-        return _ListPartition(self._partitions[for_part], resume_state)
-
-
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_candidate_stage_keeps_each_partitions_order_within_a_priority(runner: Runner) -> None:
     # Two partitions; some launches repeat across them (deduplicated), buys alternate so both
@@ -265,7 +238,7 @@ def test_candidate_stage_keeps_each_partitions_order_within_a_priority(runner: R
     config = SnifferConfig()
     out: list[Batch] = []
     flow = Dataflow("candidates_test")
-    launches = op.input("in", flow, PartitionedSource(feeds))
+    launches = op.input("in", flow, PartitionedSource(feeds, batch_size=5))
     keyed = op.key_on("key", launches, lambda _: "launches")
     unique = dedup_launches("dedup", keyed, config.dedup_capacity, metrics)
     passed = filter_launches("filter", unique, config, metrics)

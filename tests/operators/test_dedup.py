@@ -10,13 +10,13 @@ from typing import Any
 import bytewax.operators as op
 import pytest
 from bytewax.dataflow import Dataflow
-from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.testing import TestingSink, TestingSource, cluster_main, run_main
 from prometheus_client import CollectorRegistry
 
 from domain.metrics import Metrics
 from domain.models import PUMP_FUN, Launch
 from operators.dedup import DedupLogic, DedupState, dedup_launches
+from tests.factories import PartitionedSource
 
 
 def launch(signature: str, mint: str | None = None, slot: int | None = 1000) -> Launch:
@@ -138,35 +138,6 @@ def test_capacity_must_be_positive(metrics: Metrics) -> None:
 # --- in a dataflow ---------------------------------------------------------------------------
 
 
-class _ListPartition(StatefulSourcePartition[Launch, int]):
-    def __init__(self, items: list[Launch], resume_state: int | None) -> None:
-        self._items = items
-        self._position = resume_state or 0
-
-    def next_batch(self) -> list[Launch]:
-        if self._position >= len(self._items):
-            raise StopIteration
-        batch = self._items[self._position : self._position + 2]
-        self._position += len(batch)
-        return batch
-
-    def snapshot(self) -> int:
-        return self._position
-
-
-class PartitionedSource(FixedPartitionedSource[Launch, int]):
-    """One source partition per list, as two side-by-side feeds would be."""
-
-    def __init__(self, partitions: dict[str, list[Launch]]) -> None:
-        self._partitions = partitions
-
-    def list_parts(self) -> list[str]:
-        return list(self._partitions)
-
-    def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _ListPartition:
-        return _ListPartition(self._partitions[for_part], resume_state)
-
-
 Runner = Callable[[Dataflow], Any]
 
 RUNNERS = [
@@ -203,7 +174,7 @@ def test_duplicates_across_two_partitions_are_removed_exactly_once(
         for name, feed in (("first", first_feed), ("second", second_feed))
     }
     out: list[Launch] = []
-    source = PartitionedSource(feeds)
+    source = PartitionedSource(feeds, batch_size=2)
 
     runner(build_flow(source, 100, metrics, out))
 
