@@ -77,7 +77,7 @@ def build_flow(
     keyed = op.key_on("one_key", detected.launches, _one_key)
     unique = dedup_launches("dedup", keyed, config.dedup_capacity, metrics)
     kept = filter_launches("filter", unique, config, metrics)
-    candidates = score_launches("score", kept, config, metrics)
+    candidates = score_launches("score", kept, config)
 
     by_priority = op.branch("priority", candidates, _is_high)
     timeout = timedelta(milliseconds=config.batch_timeout_ms)

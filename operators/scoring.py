@@ -33,7 +33,6 @@ from bytewax.dataflow import operator
 from bytewax.operators import KeyedStream, StatefulLogic
 
 from domain.config import SnifferConfig
-from domain.metrics import Metrics
 from domain.models import (
     HIGH,
     LOW,
@@ -85,9 +84,7 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
     """Score each launch and turn it into a `Candidate` (counted in `candidates_detected` when it
     enters the send path, see operators/delivery.py)."""
 
-    def __init__(
-        self, config: SnifferConfig, metrics: Metrics, state: ScoringState | None = None
-    ) -> None:
+    def __init__(self, config: SnifferConfig, state: ScoringState | None = None) -> None:
         self._half_life_s = config.score_ema_half_life_s
         self._buy_full_sol = config.score_buy_full_sol
         self._high_threshold = config.score_high_threshold
@@ -149,7 +146,7 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
 
 @operator
 def score_launches(
-    step_id: str, up: KeyedStream[Launch], config: SnifferConfig, metrics: Metrics
+    step_id: str, up: KeyedStream[Launch], config: SnifferConfig
 ) -> KeyedStream[Candidate]:
     """Turn every launch into a scored `Candidate`.
 
@@ -158,6 +155,6 @@ def score_launches(
     """
 
     def builder(resume_state: ScoringState | None) -> ScoringLogic:
-        return ScoringLogic(config, metrics, resume_state)
+        return ScoringLogic(config, resume_state)
 
     return op.stateful("stateful", up, builder)

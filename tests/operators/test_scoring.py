@@ -67,7 +67,7 @@ def scores(logic: ScoringLogic, launches: Iterable[Launch]) -> list[float]:
 
 
 def test_a_fresh_creator_with_a_good_buy_is_high(metrics: Metrics) -> None:
-    [candidate] = score_all(ScoringLogic(SnifferConfig(), metrics), [launch()])
+    [candidate] = score_all(ScoringLogic(SnifferConfig()), [launch()])
     # 0.4 * 1 (fresh) + 0.3 * (1.0 / 2.0) + 0.3 * 0.5 (pump_fun)
     assert candidate.score == 0.7
     assert candidate.priority == HIGH
@@ -75,7 +75,7 @@ def test_a_fresh_creator_with_a_good_buy_is_high(metrics: Metrics) -> None:
 
 
 def test_a_serial_creator_scores_lower_than_a_fresh_one(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(), metrics)
+    logic = ScoringLogic(SnifferConfig())
     out = score_all(logic, [launch(f"s{i}", creator="serial", slot=1000 + i) for i in range(4)])
     assert [c.score for c in out] == [0.7, 0.5, 0.4333, 0.4]
     assert [c.priority for c in out] == [HIGH, LOW, LOW, LOW]
@@ -83,7 +83,7 @@ def test_a_serial_creator_scores_lower_than_a_fresh_one(metrics: Metrics) -> Non
 
 
 def test_the_creator_penalty_halves_every_half_life_of_chain_time(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(), metrics)
+    logic = ScoringLogic(SnifferConfig())
     out = scores(
         logic,
         [
@@ -96,25 +96,25 @@ def test_the_creator_penalty_halves_every_half_life_of_chain_time(metrics: Metri
 
 
 def test_a_launch_without_slot_counts_as_no_time_passed(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(), metrics)
+    logic = ScoringLogic(SnifferConfig())
     assert scores(logic, [launch("a", slot=0), launch("b", slot=None)]) == [0.7, 0.5]
 
 
 def test_a_slot_older_than_the_creators_last_does_not_move_the_ema_back(
     metrics: Metrics,
 ) -> None:
-    logic = ScoringLogic(SnifferConfig(), metrics)
+    logic = ScoringLogic(SnifferConfig())
     assert scores(logic, [launch("a", slot=500), launch("b", slot=400)]) == [0.7, 0.5]
 
 
 def test_an_unknown_creator_gets_a_neutral_middle_value(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(), metrics)
+    logic = ScoringLogic(SnifferConfig())
     out = scores(logic, [launch(f"s{i}", creator=None) for i in range(3)])
     assert out == [0.5, 0.5, 0.5]  # 0.4 * 0.5 + 0.3 * 0.5 + 0.3 * 0.5, and never serial
 
 
 def test_the_initial_buy_saturates_and_unknown_is_neutral(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(score_buy_full_sol=2.0), metrics)
+    logic = ScoringLogic(SnifferConfig(score_buy_full_sol=2.0))
     buys = [0.0, 1.0, 2.0, 50.0, None]
     out = scores(
         logic, [launch(f"s{i}", creator=f"c{i}", initial_buy_sol=b) for i, b in enumerate(buys)]
@@ -123,7 +123,7 @@ def test_the_initial_buy_saturates_and_unknown_is_neutral(metrics: Metrics) -> N
 
 
 def test_launchpad_weights_put_graduations_highest(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(), metrics)
+    logic = ScoringLogic(SnifferConfig())
     pads = [PUMP_SWAP, RAYDIUM_AMM_V4, PUMP_FUN, "some_new_launchpad"]
     out = score_all(logic, [launch(p, creator=p, launchpad=p, initial_buy_sol=0.0) for p in pads])
     assert [c.score for c in out] == [0.7, 0.64, 0.55, 0.55]
@@ -131,7 +131,7 @@ def test_launchpad_weights_put_graduations_highest(metrics: Metrics) -> None:
 
 
 def test_high_threshold_is_inclusive(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(score_high_threshold=0.5), metrics)
+    logic = ScoringLogic(SnifferConfig(score_high_threshold=0.5))
     [candidate] = score_all(logic, [launch(creator=None)])
     assert (candidate.score, candidate.priority) == (0.5, HIGH)
 
@@ -143,15 +143,15 @@ def test_same_launches_same_scores_whatever_the_wall_clock(metrics: Metrics) -> 
             for i in range(40)
         ]
 
-    today = scores(ScoringLogic(SnifferConfig(), metrics), stream(1_800_000_000.0))
+    today = scores(ScoringLogic(SnifferConfig()), stream(1_800_000_000.0))
     replayed_a_year_later_at_full_speed = scores(
-        ScoringLogic(SnifferConfig(), metrics), stream(1_831_536_000.0)
+        ScoringLogic(SnifferConfig()), stream(1_831_536_000.0)
     )
     assert today == replayed_a_year_later_at_full_speed
 
 
 def test_remembered_creators_are_bounded_least_recently_active_first(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(score_creator_capacity=2), metrics)
+    logic = ScoringLogic(SnifferConfig(score_creator_capacity=2))
     score_all(logic, [launch("a1", creator="A"), launch("b1", creator="B")])
     score_all(logic, [launch("a2", creator="A")])  # A is now more recent than B
     score_all(logic, [launch("c1", creator="C")])  # B is forgotten
@@ -166,18 +166,18 @@ def test_resume_from_snapshot_gives_the_uninterrupted_output(metrics: Metrics) -
         launch(f"s{i}", creator=f"c{i % 3}" if i % 7 else None, slot=None if i % 5 == 0 else 40 * i)
         for i in range(50)
     ]
-    uninterrupted = score_all(ScoringLogic(config, metrics), stream)
+    uninterrupted = score_all(ScoringLogic(config), stream)
 
-    first = ScoringLogic(config, metrics)
+    first = ScoringLogic(config)
     head = score_all(first, stream[:23])
     state = pickle.loads(pickle.dumps(first.snapshot()))
-    tail = score_all(ScoringLogic(config, metrics, state), stream[23:])
+    tail = score_all(ScoringLogic(config, state), stream[23:])
 
     assert head + tail == uninterrupted
 
 
 def test_snapshot_is_an_immutable_copy(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(), metrics)
+    logic = ScoringLogic(SnifferConfig())
     score_all(logic, [launch("a", creator="A", slot=10)])
     before = logic.snapshot()
     score_all(logic, [launch("b", creator="A", slot=20)])
@@ -193,7 +193,7 @@ def test_snapshot_is_an_immutable_copy(metrics: Metrics) -> None:
 def test_scores_stay_within_zero_and_one(
     creator: str | None, slots: list[int | None], buy: float | None, launchpad: str
 ) -> None:
-    logic = ScoringLogic(SnifferConfig(), Metrics(CollectorRegistry()))
+    logic = ScoringLogic(SnifferConfig())
     launches = [
         launch(f"s{i}", creator=creator, slot=s, initial_buy_sol=buy, launchpad=launchpad)
         for i, s in enumerate(slots)
@@ -221,11 +221,11 @@ def test_scoring_in_a_dataflow_matches_the_logic(runner: Runner, metrics: Metric
         launch(f"s{i}", creator=f"c{i % 5}", slot=1000 + 300 * i, initial_buy_sol=0.25 * (i % 9))
         for i in range(60)
     ]
-    expected = score_all(ScoringLogic(SnifferConfig(), Metrics(CollectorRegistry())), stream)
+    expected = score_all(ScoringLogic(SnifferConfig()), stream)
     out: list[Candidate] = []
     flow = Dataflow("scoring_test")
     keyed = op.key_on("key", op.input("in", flow, TestingSource(stream, 7)), lambda _: "launches")
-    scored = score_launches("score", keyed, SnifferConfig(), metrics)
+    scored = score_launches("score", keyed, SnifferConfig())
     op.output("out", op.key_rm("unkey", scored), TestingSink(out))
 
     runner(flow)
@@ -238,7 +238,7 @@ def test_scoring_in_a_dataflow_matches_the_logic(runner: Runner, metrics: Metric
 def test_graduations_sharing_a_migration_account_are_not_serial_launchers(
     metrics: Metrics,
 ) -> None:
-    logic = ScoringLogic(SnifferConfig(), metrics)
+    logic = ScoringLogic(SnifferConfig())
     migrations = [
         launch(f"sig{n}", creator="migration-account", launchpad=PUMP_SWAP, initial_buy_sol=None)
         for n in range(5)
