@@ -242,7 +242,7 @@ def test_candidate_stage_keeps_each_partitions_order_within_a_priority(runner: R
     keyed = op.key_on("key", launches, lambda _: "launches")
     unique = dedup_launches("dedup", keyed, config.dedup_capacity, metrics)
     passed = filter_launches("filter", unique, config, metrics)
-    scored = score_launches("score", passed, config, metrics)
+    scored = score_launches("score", passed, config)
     by_priority = op.branch("priority", scored, lambda kv: kv[1].priority == HIGH)
     for name, stream, priority in (
         ("batch_high", by_priority.trues, HIGH),
@@ -280,7 +280,7 @@ def test_a_crash_and_restart_gives_the_uninterrupted_output(tmp_path: Path) -> N
         keyed = op.key_on("key", op.input("in", flow, TestingSource(items)), lambda _: "launches")
         unique = dedup_launches("dedup", keyed, 100, metrics)
         passed = filter_launches("filter", unique, config, metrics)
-        scored = score_launches("score", passed, config, metrics)
+        scored = score_launches("score", passed, config)
         batches = batch_candidates("batch", scored, HIGH, 3, TIMEOUT, lambda: FAR_FUTURE)
         op.output("out", op.key_rm("unkey", batches), TestingSink(out))
         return flow
