@@ -8,10 +8,11 @@ import base64
 import random
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import base58
 import orjson
+
+from connectors import solana_wire as wire
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 CREATE_EVENT = bytes.fromhex("1b72a94ddeeb6376")
@@ -79,22 +80,13 @@ def frames(count: int, launch_share: float = 0.01, seed: int = 1) -> Iterator[by
         else:
             logs = rng.choice(TRADES)
         slot += n % 7 == 0
-        frame: dict[str, Any] = {
-            "jsonrpc": "2.0",
-            "method": "logsNotification",
-            "params": {
-                "result": {
-                    "context": {"slot": slot},
-                    "value": {
-                        "signature": base58.b58encode(rng.randbytes(64)).decode(),
-                        "err": None,
-                        "logs": logs,
-                    },
-                },
-                "subscription": 4242,
-            },
-        }
-        yield orjson.dumps(frame)
+        yield wire.logs_notification(
+            slot=slot,
+            signature=base58.b58encode(rng.randbytes(64)).decode(),
+            err=None,
+            logs=logs,
+            subscription=4242,
+        )
 
 
 def write_frames(path: Path, count: int, launch_share: float = 0.01, seed: int = 1) -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 import base58
 import orjson
 
+from connectors import solana_wire as wire
 from domain.models import RawFrame
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -73,19 +74,9 @@ def logs_notification(
     err: Any = None,
     subscription: int = 4242,
 ) -> bytes:
-    """A JSON-RPC logsNotification frame, in Agave's key order."""
-    return orjson.dumps(
-        {
-            "jsonrpc": "2.0",
-            "method": "logsNotification",
-            "params": {
-                "result": {
-                    "context": {"slot": slot},
-                    "value": {"signature": signature, "err": err, "logs": logs},
-                },
-                "subscription": subscription,
-            },
-        }
+    """A JSON-RPC logsNotification frame, in Agave's key order (any values, for garbage too)."""
+    return wire.logs_notification(
+        slot=slot, signature=signature, err=err, logs=logs, subscription=subscription
     )
 
 
