@@ -235,31 +235,30 @@ class Metrics:
         return snap
 
 
-def _check_table() -> None:
-    """At import: the table and the typed attributes agree, and the names are well formed, so a
-    misspelt or missing row is an ImportError, not a series or snapshot key that reads 0."""
-    declared = {
-        name: kind
-        for name, kind in Metrics.__annotations__.items()
-        if kind in ("Counter", "Gauge", "Histogram")
-    }
-    table = {spec.attribute: spec.kind.__name__ for spec in METRICS}
-    problems = [f"{name}: declared {kind}, table {table.get(name)}"
-                for name, kind in declared.items() if table.get(name) != kind]  # fmt: skip
+def table_problems(table: tuple[MetricSpec, ...], annotations: dict[str, Any]) -> list[str]:
+    """Where `table` and the attributes annotated on `Metrics` disagree, or a name is ill formed.
+    Run at import, so a misspelt or missing row is an ImportError, not a series or snapshot key
+    that silently reads 0."""
+    kinds = ("Counter", "Gauge", "Histogram")
+    declared = {name: str(kind) for name, kind in annotations.items() if str(kind) in kinds}
+    rows = {spec.attribute: spec.kind.__name__ for spec in table}
+    problems = [f"{name}: declared {kind}, table {rows.get(name)}"
+                for name, kind in declared.items() if rows.get(name) != kind]  # fmt: skip
     problems += [f"{name}: in the table, not declared on Metrics"
-                 for name in table if name not in declared]  # fmt: skip
+                 for name in rows if name not in declared]  # fmt: skip
     problems += [f"{spec.name}: a series name starts {_PREFIX!r} and has no _total"
-                 for spec in METRICS
+                 for spec in table
                  if not spec.name.startswith(_PREFIX) or spec.name.endswith("_total")]  # fmt: skip
-    if len(table) != len(METRICS):
-        problems.append("a series name appears twice in METRICS")
-    if UPTIME_KEY in table:
+    if len(rows) != len(table):
+        problems.append("a series name appears twice in the table")
+    if UPTIME_KEY in rows:
         problems.append(f"{UPTIME_KEY} is the snapshot's own key, not a series")
-    if problems:
-        raise ImportError("domain.metrics: " + "; ".join(problems))
+    return problems
 
 
-_check_table()
+_PROBLEMS = table_problems(METRICS, Metrics.__annotations__)
+if _PROBLEMS:
+    raise ImportError("domain.metrics: " + "; ".join(_PROBLEMS))
 
 
 def conservation_problems(snapshot: dict[str, Any]) -> list[str]:

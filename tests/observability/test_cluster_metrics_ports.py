@@ -4,7 +4,6 @@ its N (`-i`, BYTEWAX_PROCESS_ID, or a Kubernetes StatefulSet pod name)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,16 +20,6 @@ from tests.deploy.support import (
     try_get_json,
     wait_for,
 )
-
-
-@pytest.fixture
-def jobs() -> Iterator[list[RunningJob]]:
-    started: list[RunningJob] = []
-    try:
-        yield started
-    finally:
-        for job in started:
-            job.kill()
 
 
 def counting(url: str) -> dict[str, Any] | None:
