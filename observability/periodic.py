@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 
 
-class Periodic:
+class Periodic(ABC):
     """Calls `tick()` every `interval_s` seconds on a daemon thread named `name`."""
 
     def __init__(self, name: str, interval_s: float) -> None:
@@ -32,8 +33,9 @@ class Periodic:
         if thread is not None and thread.is_alive():
             thread.join(timeout=5)
 
+    @abstractmethod
     def tick(self) -> None:
-        raise NotImplementedError
+        """The periodic work; runs on the thread, never after `close()` returns."""
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval_s):
