@@ -7,9 +7,7 @@ import math
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +21,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from domain.metrics import Metrics
 from domain.models import PRIORITIES
-from tests.jobs import ROOT, job_env
+from localcluster.jobrun import start_job
+from localcluster.options import free_port as free_port
+from localcluster.options import free_port_run as free_port_run
+from tests.jobs import ROOT
 
 DEPLOY = ROOT / "deploy"
 ALERTS = DEPLOY / "prometheus" / "alerts.yml"
@@ -45,34 +46,6 @@ def tool(name: str) -> str:
         " `prometheus`), or scripts/test.sh, which does"
     )
     return path
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def free_port_run(count: int) -> int:
-    """A port p such that p, p + 1, ..., p + count - 1 are all free on 127.0.0.1."""
-    for _ in range(100):
-        first = free_port()
-        if first + count - 1 > 65535:
-            continue
-        socks: list[socket.socket] = []
-        try:
-            for port in range(first, first + count):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                socks.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise AssertionError(f"found no {count} consecutive free ports on 127.0.0.1")
 
 
 def wait_for(
@@ -129,14 +102,7 @@ class RunningJob:
         self.stderr_path = directory / "stderr.txt"
         self._terminated = False
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bytewax.run", "flows.sniffer", *bytewax_args],
-                cwd=ROOT,
-                env=job_env(settings),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-            )
+            self.proc = start_job(settings, *bytewax_args, stdout=out, stderr=err)
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")

@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -418,18 +417,6 @@ class RunningPod:
         assert returncode == 0, f"{self.pod.name} exited {returncode}:\n{self.stderr()[-3000:]}"
         snapshot: dict[str, Any] = orjson.loads(self.stderr().strip().splitlines()[-1])
         return snapshot
-
-
-@pytest.fixture
-def started() -> Iterator[list[subprocess.Popen[bytes]]]:
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        yield procs
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=30)
 
 
 def counting(url: str) -> dict[str, Any] | None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from connectors.recorder import as_line
 from tests.jobs import run_job, without_time
+
+pytestmark = pytest.mark.e2e
 
 
 def test_a_recorded_run_replays_to_the_same_candidates(tmp_path: Path) -> None:
@@ -19,12 +23,10 @@ def test_a_recorded_run_replays_to_the_same_candidates(tmp_path: Path) -> None:
             "SNIFFER_RECORD_PATH": str(recorded),
         }
     )
-    assert live.returncode == 0, live.stderr[-2000:]
     live.assert_conserved()
     assert len(recorded.read_bytes().splitlines()) == 3000
 
     replayed = run_job({"SNIFFER_SOURCE": "replay", "SNIFFER_REPLAY_PATH": str(recorded)})
-    assert replayed.returncode == 0, replayed.stderr[-2000:]
     replayed.assert_conserved()
     # The same candidates, in the same order within each priority (how HIGH and LOW batches
     # interleave on the way out depends on timing).
