@@ -31,6 +31,9 @@ ALERTS = DEPLOY / "prometheus" / "alerts.yml"
 ALERTS_TEST = DEPLOY / "prometheus" / "alerts_test.yml"
 PROMETHEUS_CONFIG = DEPLOY / "prometheus" / "prometheus.yml"
 DASHBOARD = DEPLOY / "grafana" / "sniffer-dashboard.json"
+MANIFESTS = DEPLOY / "kubernetes"
+
+Manifest = dict[str, Any]
 
 #: Labels Prometheus attaches to every scraped series (the job's own series never carry them).
 TARGET_LABELS = frozenset({"job", "instance"})
@@ -46,6 +49,21 @@ def tool(name: str) -> str:
         " `prometheus`), or scripts/test.sh, which does"
     )
     return path
+
+
+def load_manifests() -> dict[tuple[str, str], Manifest]:
+    """Every object of deploy/kubernetes/ by (kind, name); a name defined twice fails."""
+    import yaml
+
+    found: dict[tuple[str, str], Manifest] = {}
+    for path in sorted(MANIFESTS.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc is None:
+                continue
+            key = (doc["kind"], doc["metadata"]["name"])
+            assert key not in found, f"{key} defined twice"
+            found[key] = doc
+    return found
 
 
 def wait_for(

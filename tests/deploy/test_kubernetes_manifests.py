@@ -29,34 +29,19 @@ from domain.metrics import SNAPSHOT_KEYS, conservation_problems
 from flows.runtime import process_id
 from tests.deploy.support import (
     ALERTS,
-    DEPLOY,
+    MANIFESTS,
+    Manifest,
     free_port,
     free_port_run,
+    load_manifests,
     tool,
     try_get_json,
     wait_for,
 )
 from tests.jobs import ROOT
 
-MANIFESTS = DEPLOY / "kubernetes"
-
 #: The oldest Kubernetes release still common in managed offerings, and the newest schema known.
 SCHEMA_VERSIONS = ("1.28.0", kubernetes_validate.latest_version())
-
-Manifest = dict[str, Any]
-
-
-def load_manifests() -> dict[tuple[str, str], Manifest]:
-    found: dict[tuple[str, str], Manifest] = {}
-    for path in sorted(MANIFESTS.glob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if doc is None:
-                continue
-            key = (doc["kind"], doc["metadata"]["name"])
-            assert key not in found, f"{key} defined twice"
-            found[key] = doc
-    return found
-
 
 MANIFEST_SET = load_manifests()
 
