@@ -113,7 +113,9 @@ def _popen(
     )
 
 
-def _run(command: list[str], settings: dict[str, str], timeout: float) -> JobResult:
+def run_command(command: list[str], settings: dict[str, str], timeout: float = 180) -> JobResult:
+    """Run `command` (the job, the launcher, the `sniffer` script) with `job_env(settings)` to
+    its end and parse what it printed."""
     with _popen(command, settings, subprocess.PIPE, subprocess.PIPE) as proc:
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
@@ -125,7 +127,7 @@ def _run(command: list[str], settings: dict[str, str], timeout: float) -> JobRes
 
 def run_job(settings: dict[str, str], *bytewax_args: str, timeout: float = 180) -> JobResult:
     """Run the job to its end and parse what it printed."""
-    return _run(job_command(*bytewax_args), settings, timeout)
+    return run_command(job_command(*bytewax_args), settings, timeout)
 
 
 def launcher_command(*args: str) -> list[str]:
@@ -138,7 +140,7 @@ def run_cluster(
 ) -> JobResult:
     """Run the job as a local cluster to its end. The launcher prints what one process would:
     candidates on stdout, and last on stderr the sum of the processes' final snapshots."""
-    return _run(launcher_command("-n", str(processes), *bytewax_args), settings, timeout)
+    return run_command(launcher_command("-n", str(processes), *bytewax_args), settings, timeout)
 
 
 def start_job(

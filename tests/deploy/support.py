@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +27,11 @@ from localcluster.options import free_port as free_port
 from localcluster.options import free_port_run as free_port_run
 from tests.jobs import ROOT
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
 DEPLOY = ROOT / "deploy"
 ALERTS = DEPLOY / "prometheus" / "alerts.yml"
 ALERTS_TEST = DEPLOY / "prometheus" / "alerts_test.yml"
@@ -34,6 +40,9 @@ DASHBOARD = DEPLOY / "grafana" / "sniffer-dashboard.json"
 MANIFESTS = DEPLOY / "kubernetes"
 
 Manifest = dict[str, Any]
+
+#: pyproject.toml's [project] table: name, version, extras, scripts.
+PROJECT: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 #: Labels Prometheus attaches to every scraped series (the job's own series never carry them).
 TARGET_LABELS = frozenset({"job", "instance"})

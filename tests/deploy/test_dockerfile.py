@@ -7,18 +7,9 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import sys
-from typing import Any
 
-import tomllib
-
-from tests.deploy.support import Manifest, load_manifests
+from tests.deploy.support import PROJECT, Manifest, load_manifests
 from tests.jobs import ROOT
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
 
 DOCKERFILE = ROOT / "Dockerfile"
 
@@ -54,7 +45,6 @@ MANIFEST_SET = load_manifests()
 (STATEFULSET,) = [doc for (kind, _), doc in MANIFEST_SET.items() if kind == "StatefulSet"]
 POD: Manifest = STATEFULSET["spec"]["template"]["spec"]
 (MAIN,) = [c for c in POD["containers"] if c["name"] == "sniffer"]
-PROJECT: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 
 def settings() -> dict[str, str]:
