@@ -22,6 +22,8 @@ from tests.deploy.support import (
     wait_for,
 )
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture
 def jobs() -> Iterator[list[RunningJob]]:

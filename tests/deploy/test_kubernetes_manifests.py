@@ -452,6 +452,7 @@ def run_phase(
     return snapshots, candidates
 
 
+@pytest.mark.e2e
 def test_two_pods_emulated_on_loopback_run_stop_gracefully_and_resume(
     tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:

@@ -14,6 +14,8 @@ import pytest
 from domain.metrics import SNAPSHOT_KEYS, conservation_problems
 from tests.deploy.support import RunningJob, free_port, is_number, try_get_json, wait_for
 
+pytestmark = pytest.mark.e2e
+
 STATUS_LINE = re.compile(
     r"^sniffer: [\d,]+ tx/s \| candidates/s HIGH [\d.]+ LOW [\d.]+ \| buffered \d+"
     r" \(capacity \d+ per priority\) \| sent \d+ \| dropped \d+ \| backpressure \d+"
