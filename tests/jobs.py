@@ -23,9 +23,11 @@ __all__ = [
     "EntryPoint",
     "JobResult",
     "finish_job",
+    "finite_synthetic",
     "job_env",
     "run_job",
     "run_two_workers",
+    "settings",
     "start_job",
     "wait_for_lines",
     "without_time",
@@ -56,6 +58,20 @@ CANDIDATE_KEYS = [
     "score",
     "detected_at",
 ]
+
+
+def settings(**fields: object) -> dict[str, str]:
+    """`SNIFFER_<FIELD>` variables for `fields` (`settings(sink="jsonl", batch_size=8)`)."""
+    return {f"SNIFFER_{name.upper()}": str(value) for name, value in fields.items()}
+
+
+def finite_synthetic(total: int, launch_ratio: float = 0.05, **fields: object) -> dict[str, str]:
+    """Settings for `total` synthetic transactions as fast as the job takes them, plus `fields`
+    (`seed=7`, `partitions=2` become `synthetic_seed`, `synthetic_partitions`)."""
+    named = {f"synthetic_{k}" if k in ("seed", "partitions") else k: v for k, v in fields.items()}
+    return settings(
+        synthetic_total=total, synthetic_rate=0, synthetic_launch_ratio=launch_ratio, **named
+    )
 
 
 def without_time(candidate: dict[str, Any]) -> dict[str, Any]:

@@ -11,16 +11,11 @@ import pytest
 
 from localcluster.jobrun import run_command
 from tests.deploy.support import PROJECT
-from tests.jobs import run_job, without_time
+from tests.jobs import finite_synthetic, run_job, without_time
 
 pytestmark = pytest.mark.e2e
 
-SETTINGS = {
-    "SNIFFER_SYNTHETIC_TOTAL": "3000",
-    "SNIFFER_SYNTHETIC_RATE": "0",
-    "SNIFFER_SYNTHETIC_LAUNCH_RATIO": "0.05",
-    "SNIFFER_SYNTHETIC_PARTITIONS": "2",
-}
+SETTINGS = finite_synthetic(3000, partitions=2)
 
 
 def sniffer_command(*args: str) -> list[str]:

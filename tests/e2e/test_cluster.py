@@ -18,21 +18,24 @@ from connectors.recorder import as_line
 from connectors.synthetic import generate_range
 from domain.metrics import SNAPSHOT_KEYS, conservation_problems
 from localcluster.jobrun import launcher_command, start_job
-from localcluster.options import addresses, free_port_run, parse_args, sum_snapshots
-from tests.jobs import ROOT, JobResult, finish_job, job_env, run_job, wait_for_lines, without_time
+from localcluster.options import addresses, free_port_run
+from tests.jobs import (
+    ROOT,
+    JobResult,
+    finish_job,
+    finite_synthetic,
+    job_env,
+    run_job,
+    wait_for_lines,
+    without_time,
+)
 
 pytestmark = pytest.mark.e2e
 
 TOTAL = 6000
 SEED = 7
 LAUNCH_RATIO = 0.05
-SETTINGS = {
-    "SNIFFER_SYNTHETIC_TOTAL": str(TOTAL),
-    "SNIFFER_SYNTHETIC_RATE": "0",
-    "SNIFFER_SYNTHETIC_LAUNCH_RATIO": str(LAUNCH_RATIO),
-    "SNIFFER_SYNTHETIC_SEED": str(SEED),
-    "SNIFFER_SYNTHETIC_PARTITIONS": "2",
-}
+SETTINGS = finite_synthetic(TOTAL, LAUNCH_RATIO, seed=SEED, partitions=2)
 
 
 @pytest.fixture(scope="module")
@@ -258,22 +261,3 @@ def test_launcher_fails_when_one_process_fails(started: list[subprocess.Popen[An
     assert "process 1 exited with code 2" in outcome.stderr
     assert "process 1 failed: stopping the others" in outcome.stderr
     assert "process 0 exited with code" in outcome.stderr
-
-
-def test_launcher_arguments() -> None:
-    options = parse_args(["-n", "3", "-w", "2", "--base-port", "2101", "-r", "rec", "-s", "1"])
-    assert (options.processes, options.base_port) == (3, 2101)
-    assert options.bytewax_args == ["-w", "2", "-r", "rec", "-s", "1"]
-    # After --, everything goes to bytewax.run as is, even what looks like a launcher option.
-    assert parse_args(["-b", "0", "--", "-n", "5"]).bytewax_args == ["-b", "0", "-n", "5"]
-    for own in (["-i", "1"], ["-a", "x:1"], ["--process-id=1"], ["--", "--addresses", "x:1"]):
-        with pytest.raises(SystemExit):
-            parse_args(own)
-
-
-def test_sum_of_snapshots() -> None:
-    one = dict.fromkeys(SNAPSHOT_KEYS, 1) | {"stream_buffer_capacity": 2048, "uptime_s": 2.5}
-    two = dict.fromkeys(SNAPSHOT_KEYS, 2) | {"stream_buffer_capacity": 2048, "uptime_s": 1.5}
-    total = sum_snapshots([one, two])
-    assert total["tx_seen"] == total["candidates_sent"] == 3
-    assert (total["stream_buffer_capacity"], total["uptime_s"]) == (2048, 2.5)

@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from connectors.synthetic import generate_range
-from tests.jobs import finish_job, run_job, start_job
+from tests.jobs import finish_job, finite_synthetic, run_job, start_job
 
 if TYPE_CHECKING:
     from tests.connectors.http_server import HttpServer
@@ -32,13 +32,7 @@ def expected_signatures() -> set[str]:
 
 
 def synthetic(**extra: str) -> dict[str, str]:
-    return {
-        "SNIFFER_SYNTHETIC_TOTAL": str(TOTAL),
-        "SNIFFER_SYNTHETIC_RATE": "0",
-        "SNIFFER_SYNTHETIC_SEED": str(SEED),
-        "SNIFFER_SYNTHETIC_LAUNCH_RATIO": str(RATIO),
-        **extra,
-    }
+    return {**finite_synthetic(TOTAL, RATIO, seed=SEED), **extra}
 
 
 def test_redis_in_and_redis_out(redis_server: RedisServer) -> None:

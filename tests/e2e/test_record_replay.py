@@ -8,21 +8,14 @@ from pathlib import Path
 import pytest
 
 from connectors.recorder import as_line
-from tests.jobs import run_job, without_time
+from tests.jobs import finite_synthetic, run_job, without_time
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_recorded_run_replays_to_the_same_candidates(tmp_path: Path) -> None:
     recorded = tmp_path / "frames.jsonl"
-    live = run_job(
-        {
-            "SNIFFER_SYNTHETIC_TOTAL": "3000",
-            "SNIFFER_SYNTHETIC_RATE": "0",
-            "SNIFFER_SYNTHETIC_LAUNCH_RATIO": "0.05",
-            "SNIFFER_RECORD_PATH": str(recorded),
-        }
-    )
+    live = run_job({**finite_synthetic(3000), "SNIFFER_RECORD_PATH": str(recorded)})
     live.assert_conserved()
     assert len(recorded.read_bytes().splitlines()) == 3000
 

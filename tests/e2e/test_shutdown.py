@@ -14,15 +14,14 @@ from typing import Any
 
 import pytest
 
-from tests.jobs import finish_job, start_job, wait_for_lines
+from tests.jobs import finish_job, settings, start_job, wait_for_lines
 
 pytestmark = pytest.mark.e2e
 
 
 def endless(rate: int, launch_ratio: float, **fields: Any) -> dict[str, str]:
     """An endless synthetic stream at `rate` tx/s, plus `fields` as `SNIFFER_<FIELD>` settings."""
-    settings = {"synthetic_rate": rate, "synthetic_launch_ratio": launch_ratio, **fields}
-    return {f"SNIFFER_{name.upper()}": str(value) for name, value in settings.items()}
+    return settings(synthetic_rate=rate, synthetic_launch_ratio=launch_ratio, **fields)
 
 
 def wait_until(done: Callable[[], bool], proc: subprocess.Popen[str], what: str) -> None:
@@ -84,7 +83,7 @@ def test_overloaded_drain_is_cut_at_the_timeout_and_counted(
 
 def test_a_second_signal_stops_at_once(tmp_path: Path) -> None:
     out, err = tmp_path / "candidates.jsonl", tmp_path / "stderr.txt"
-    settings = endless(
+    job = endless(
         4000,
         1.0,
         sink="jsonl",
@@ -94,7 +93,7 @@ def test_a_second_signal_stops_at_once(tmp_path: Path) -> None:
         graceful_shutdown_timeout_ms=600000,
     )
     with err.open("w") as stderr:
-        proc = start_job(settings, stderr=stderr)
+        proc = start_job(job, stderr=stderr)
     try:
         wait_for_lines(out, 16, proc)
         proc.send_signal(signal.SIGTERM)

@@ -8,17 +8,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.jobs import CANDIDATE_KEYS, JobResult, run_job, without_time
+from tests.jobs import CANDIDATE_KEYS, JobResult, finite_synthetic, run_job, without_time
 
 pytestmark = pytest.mark.e2e
 
-SETTINGS = {
-    "SNIFFER_SYNTHETIC_TOTAL": "6000",
-    "SNIFFER_SYNTHETIC_RATE": "0",
-    "SNIFFER_SYNTHETIC_LAUNCH_RATIO": "0.05",
-    "SNIFFER_SYNTHETIC_SEED": "7",
-    "SNIFFER_SYNTHETIC_PARTITIONS": "2",
-}
+SETTINGS = finite_synthetic(6000, seed=7, partitions=2)
 
 
 @pytest.fixture(scope="module")
