@@ -60,6 +60,18 @@ class Member:
 
 
 class Cluster:
+    """Process k runs the job with ``-i k -a ADDRESSES`` and the launcher's other arguments, in
+    a session of its own (a terminal's Ctrl-C reaches it once, through here).
+
+    - stdout: the candidates of every process, whole lines only; the network layer's retry
+      notices go to stderr instead.
+    - stderr: process k's lines prefixed ``[k] ``, the launcher's own prefixed `PREFIX`, and
+      last, when every process exited 0 with its snapshot, the sum of the final snapshots.
+    - SIGINT/SIGTERM are forwarded once each; a failing process gets the others SIGTERM; what
+      still runs `kill_after` seconds after either is killed.
+    - `run()` returns 0, or the exit status of the first process that failed.
+    """
+
     def __init__(
         self,
         options: Options,
