@@ -91,11 +91,13 @@ class JobResult:
         return conservation_problems(self.snapshot)
 
     def assert_conserved(self) -> dict[str, Any]:
-        """Fail unless the run exited 0 and its final snapshot keeps both conservation laws;
-        the snapshot."""
-        assert self.returncode == 0, f"exit code {self.returncode}:\n{self.stderr[-3000:]}"
+        """The final snapshot; AssertionError unless the run exited 0 and the snapshot keeps
+        both conservation laws."""
+        if self.returncode != 0:
+            raise AssertionError(f"exit code {self.returncode}:\n{self.stderr[-3000:]}")
         problems = self.conservation_problems()
-        assert not problems, problems
+        if problems:
+            raise AssertionError(problems)
         return self.snapshot
 
 
