@@ -9,10 +9,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +24,7 @@ from localcluster.jobrun import start_job
 from localcluster.options import free_port as free_port
 from localcluster.options import free_port_run as free_port_run
 from tests.jobs import ROOT
+from tests.waiting import wait_for as wait_for
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -73,25 +72,6 @@ def load_manifests() -> dict[tuple[str, str], Manifest]:
             assert key not in found, f"{key} defined twice"
             found[key] = doc
     return found
-
-
-def wait_for(
-    probe: Callable[[], T | None],
-    what: str,
-    timeout: float = 60.0,
-    interval: float = 0.2,
-    diagnostics: Callable[[], str] = lambda: "",
-) -> T:
-    """Call `probe` until it returns something truthy and return that; fail after `timeout`
-    seconds saying what did not happen, with `diagnostics()` appended."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s\n{diagnostics()}")
-        time.sleep(interval)
 
 
 #: Loopback only: never through an HTTP proxy the environment may name.
