@@ -21,6 +21,8 @@ from tests.deploy.support import (
     wait_for,
 )
 
+pytestmark = pytest.mark.e2e
+
 
 def counting(url: str) -> dict[str, Any] | None:
     """The snapshot at `url` once it counts some transactions."""

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import orjson
+import pytest
 from prometheus_client import CollectorRegistry
 
 from domain.metrics import SNAPSHOT_KEYS, Metrics, conservation_problems
@@ -24,6 +25,7 @@ STATUS_LINE = re.compile(
 )
 
 
+@pytest.mark.e2e
 def test_status_lines_while_running_and_the_snapshot_file(
     tmp_path: Path, jobs: list[RunningJob]
 ) -> None:
@@ -70,6 +72,7 @@ def test_status_lines_while_running_and_the_snapshot_file(
     assert not STATUS_LINE.match(stderr_lines[-1])
 
 
+@pytest.mark.e2e
 def test_no_status_lines_when_the_interval_is_0(tmp_path: Path, jobs: list[RunningJob]) -> None:
     port = free_port()
     job = RunningJob(
