@@ -146,6 +146,8 @@ class FilterLogic(StatefulLogic[Launch, Launch, FilterState]):
         *,
         creator_capacity: int = SERIAL_CREATOR_CAPACITY,
     ) -> None:
+        if creator_capacity <= 0:
+            raise ValueError(f"creator_capacity={creator_capacity} must be > 0")
         self._rules = LaunchRules(settings)
         self._serial_max = settings.serial_max_launches
         self._window_slots = settings.serial_window_s / SLOT_SECONDS
