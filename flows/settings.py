@@ -7,6 +7,9 @@ checked once, by the configuration, before the dataflow starts; the functions he
 
 from __future__ import annotations
 
+from dataclasses import fields
+from typing import Any
+
 from domain.config import SnifferConfig
 from operators.delivery import DeliverySettings
 from operators.filters import FilterSettings
@@ -15,25 +18,22 @@ from operators.scoring import ScoringSettings
 # --- operators ---------------------------------------------------------------------------------
 
 
+def _prefixed(config: SnifferConfig, prefix: str, settings: type[Any]) -> dict[str, Any]:
+    """The configuration's `prefix` fields named like the fields of the dataclass `settings`:
+    ``filter_serial_window_s`` is `FilterSettings.serial_window_s`."""
+    return {field.name: getattr(config, prefix + field.name) for field in fields(settings)}
+
+
 def filter_settings(config: SnifferConfig) -> FilterSettings:
-    return FilterSettings(
-        creator_deny=frozenset(config.filter_creator_deny),
-        name_patterns=tuple(config.filter_name_patterns),
-        symbol_patterns=tuple(config.filter_symbol_patterns),
-        min_initial_buy_sol=config.filter_min_initial_buy_sol,
-        max_initial_buy_sol=config.filter_max_initial_buy_sol,
-        serial_max_launches=config.filter_serial_max_launches,
-        serial_window_s=config.filter_serial_window_s,
-    )
+    values = _prefixed(config, "filter_", FilterSettings)
+    values["creator_deny"] = frozenset(values["creator_deny"])
+    values["name_patterns"] = tuple(values["name_patterns"])
+    values["symbol_patterns"] = tuple(values["symbol_patterns"])
+    return FilterSettings(**values)
 
 
 def scoring_settings(config: SnifferConfig) -> ScoringSettings:
-    return ScoringSettings(
-        high_threshold=config.score_high_threshold,
-        ema_half_life_s=config.score_ema_half_life_s,
-        buy_full_sol=config.score_buy_full_sol,
-        creator_capacity=config.score_creator_capacity,
-    )
+    return ScoringSettings(**_prefixed(config, "score_", ScoringSettings))
 
 
 def delivery_settings(config: SnifferConfig) -> DeliverySettings:
