@@ -171,12 +171,10 @@ class AsyncDelivery(DeliveryLogic):
         self._closing = False
         # A sender needs the GIL back after every send. While the worker thread is busy (a burst
         # of launches, detection at full speed) CPython takes the GIL from it only every switch
-        # interval, and the worker usually wins it back: measured with benchmarks/delivery.py on
-        # 2 cores, a 20 ms send returned a median 13 to 57 ms late, and a 20 ms consumer got
-        # 23 to 55 % of batch_size / 20 ms (the whole pipeline, detection at full speed: 79 %).
-        # With a 1 ms interval: 1.4 ms late, 92 % (pipeline: 94 %). The cost: the send step
-        # alone into an instant consumer moves about 170,000 candidates/s instead of 225,000,
-        # still 20 times what detection produces; the whole job's throughput did not change.
+        # interval, and the worker usually wins it back: a send then returns many milliseconds
+        # late and a slow consumer gets well under its capacity. A short interval gives the
+        # senders their turn soon after each send, at a small cost to the send step's own speed
+        # that does not show in the whole job's throughput (benchmarks/delivery.py measures both).
         # Process-wide, like the GIL itself; only ever lowered.
         if sys.getswitchinterval() > _ASYNC_SWITCH_INTERVAL_S:
             sys.setswitchinterval(_ASYNC_SWITCH_INTERVAL_S)
