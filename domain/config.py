@@ -106,7 +106,7 @@ class SnifferConfig(BaseSettings):
 
     # --- sources ---
     source: Literal["synthetic", "replay", "solana_ws", "redis", "kafka"] = "synthetic"
-    synthetic_rate: float = Field(200.0, ge=0)
+    synthetic_rate: float = Field(200.0, ge=0, allow_inf_nan=False)
     synthetic_launch_ratio: float = Field(0.01, ge=0, le=1)
     synthetic_total: int | None = Field(None, ge=0)
     synthetic_seed: int = 1

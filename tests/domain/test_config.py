@@ -199,3 +199,8 @@ def test_problems_between_fields_are_one_line_each() -> None:
         "configuration: source=replay needs replay_path",
         "configuration: sink=jsonl needs sink_path",
     ]
+
+
+def test_the_synthetic_rate_is_a_finite_number() -> None:
+    [problem] = problems_of({"SNIFFER_SYNTHETIC_RATE": "inf"})
+    assert problem.startswith("synthetic_rate='inf': ") and "finite" in problem
