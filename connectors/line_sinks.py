@@ -1,7 +1,8 @@
 """Candidates as JSON lines on a local stream: `stdout`, a `jsonl` file, or nowhere (`null`).
 
 Every worker thread of a process may share one of these, so each write of a batch takes a lock
-and goes out as one `write` call: lines from two workers never interleave mid-line.
+and goes out as one `write` call: lines from two workers never interleave mid-line. The jsonl file
+opens at `open()` (or the first write) and `close()` may be called any number of times.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class StdoutTransport:
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self._stream = stream if stream is not None else sys.stdout.buffer
 
+    def open(self) -> None:
+        """Nothing to open: standard output is the process's."""
+
     def send(self, batch: Batch) -> None:
         data = _batch_bytes(batch)
         with self._lock:
@@ -46,35 +50,59 @@ class JsonlFileTransport:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("ab")
+        self.path = path
+        self._file: BinaryIO | None = None
+        self._closed = False
         self._lock = threading.Lock()
+
+    def open(self) -> None:
+        with self._lock:
+            self._opened()
+
+    def _opened(self) -> BinaryIO:
+        if self._closed:
+            raise ValueError(f"{self.path} is closed")
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("ab")
+        return self._file
 
     def position(self) -> int:
         with self._lock:
-            return self._file.tell()
+            return self._opened().tell()
 
     def truncate_to(self, position: int) -> None:
         with self._lock:
-            self._file.flush()
-            if position < self._file.tell():
-                self._file.truncate(position)
-                self._file.seek(position)
+            file = self._opened()
+            file.flush()
+            if position < file.tell():
+                file.truncate(position)
+                file.seek(position)
 
     def send(self, batch: Batch) -> None:
         data = _batch_bytes(batch)
         with self._lock:
-            self._file.write(data)
-            self._file.flush()
+            file = self._opened()
+            file.write(data)
+            file.flush()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
         with self._lock:
-            if not self._file.closed:
+            self._closed = True
+            if self._file is not None:
                 self._file.close()
+                self._file = None
 
 
 class NullTransport:
     """Accepts every batch and keeps nothing: for load experiments on the detection side."""
+
+    def open(self) -> None:
+        return None
 
     def send(self, batch: Batch) -> None:
         return None

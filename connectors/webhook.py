@@ -28,12 +28,13 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr
 
-from connectors.url_secrets import redact_url, url_secrets
+from connectors._support.url_secrets import redact_url, url_secrets
 from domain.models import Batch
 from domain.transport import SendError
 
@@ -73,6 +74,16 @@ class _Scrubber(logging.Filter):
         return True
 
 
+@dataclass(frozen=True)
+class WebhookSettings:
+    """What the configuration says about the ``webhook`` sink."""
+
+    #: Neither in the repr: the URL may carry credentials, the token is one.
+    url: str = field(repr=False)
+    token: str | None = field(repr=False)
+    timeout_s: float
+
+
 class WebhookTransport:
     """POSTs each batch to `url` as a JSON array; see the module docstring for the outcomes.
 
@@ -93,8 +104,6 @@ class WebhookTransport:
             raise ValueError(f"not a usable webhook URL: {shown}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"the webhook URL must be http:// or https:// with a host: {shown}")
-        if timeout_s <= 0:
-            raise ValueError(f"timeout_s must be > 0, got {timeout_s}")
         basic: tuple[str, str] | None = None
         if parts.username is not None or parts.password is not None:
             if token:
@@ -124,6 +133,14 @@ class WebhookTransport:
         self._url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
         self._lock = threading.Lock()
         self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: WebhookSettings) -> WebhookTransport:
+        """The sink `settings` describe."""
+        return cls(settings.url, settings.token, settings.timeout_s)
+
+    def open(self) -> None:
+        """Nothing to do: the client connects at the first send (its pool is lazy)."""
 
     def __repr__(self) -> str:
         token = "set" if self._token is not None else "none"

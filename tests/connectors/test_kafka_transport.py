@@ -27,6 +27,7 @@ from connectors.kafka import (
 from domain.config import SnifferConfig
 from domain.models import HIGH, LOW, Batch, Candidate
 from domain.transport import SendError
+from flows.settings import kafka_sink_settings
 from tests.connectors.kafka_broker import (
     TansuBroker,
     free_port,
@@ -305,7 +306,7 @@ def test_built_from_the_configuration_delivers_to_sink_topic(broker: TansuBroker
     config = SnifferConfig(
         sink="kafka", sink_url=f"kafka://{broker.bootstrap}", sink_topic=topic, sink_timeout_s=5
     )
-    transport = KafkaTransport.from_config(config)
+    transport = KafkaTransport.from_settings(kafka_sink_settings(config))
     transport.send(make_batch(range(3)))
     transport.close()
 

@@ -16,11 +16,11 @@ from bytewax.recovery import RecoveryConfig, init_db_dir
 from bytewax.testing import TestingSink, run_main
 from prometheus_client import CollectorRegistry
 
-from connectors.redis_streams import RedisStreamPartition, RedisStreamSource
-from connectors.stoppable import StoppableSource
+from connectors.redis_streams.source import RedisStreamPartition, RedisStreamSource
 from domain.metrics import Metrics
 from domain.models import RawFrame
 from domain.shutdown import Shutdown
+from flows.stoppable import StoppableSource
 from tests.connectors.redis_server import RedisServer, poll, start_redis
 from tests.factories import FakeClock, metric
 
