@@ -17,13 +17,8 @@ import orjson
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
-from connectors.kafka import (
-    KafkaTransport,
-    candidate_key,
-    error_kind,
-    is_retryable,
-    parse_brokers,
-)
+from connectors.kafka._client import error_kind, is_retryable, parse_brokers
+from connectors.kafka.sink import KafkaTransport, candidate_key
 from domain.config import SnifferConfig
 from domain.models import HIGH, LOW, Batch, Candidate
 from domain.transport import SendError
