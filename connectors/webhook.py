@@ -153,6 +153,9 @@ class WebhookTransport:
         headers = self._headers
         if self._token is not None:
             headers = {**headers, "Authorization": f"Bearer {self._token.get_secret_value()}"}
+        with self._lock:
+            if self._closed:
+                raise SendError("the webhook sink is closed", retryable=False)
         try:
             response = self._client.post(self._url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
@@ -189,7 +192,13 @@ class WebhookTransport:
             text = text[:BODY_EXCERPT_CHARS] + "…"
         return text
 
+    @property
+    def closed(self) -> bool:
+        """Whether the HTTP client (and its keep-alive connections) has been closed."""
+        return self._client.is_closed
+
     def close(self) -> None:
+        """Close the client and its connections. Idempotent."""
         with self._lock:
             if self._closed:
                 return
