@@ -8,6 +8,7 @@ connector takes come from `flows.settings`.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,6 +56,16 @@ def _needs_extra(role: str, name: str) -> Iterator[None]:
         )
         sys.stderr.flush()
         raise SystemExit(2) from None
+
+
+def check_extras(config: SnifferConfig) -> None:
+    """Exit 2 with one line now if the configured source's or sink's optional dependency is
+    missing (the runtime may call this right after loading the configuration, before it starts
+    anything); `make_source` and `make_transport` check the same on their own."""
+    for role, name in (("source", config.source), ("sink", config.sink)):
+        if name in EXTRAS:
+            with _needs_extra(role, name):
+                importlib.import_module(EXTRAS[name][1])
 
 
 def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSource[RawFrame, Any]:
