@@ -14,28 +14,18 @@ from connectors._support.append_file import AppendFile
 from domain.metrics import Metrics
 
 
-class DeadLetterFile:
+class DeadLetterFile(AppendFile):
     """Appends JSON lines to `path`, thread-safe, counting each line in `sniffer_dead_letters`."""
 
     def __init__(self, path: Path, metrics: Metrics) -> None:
-        self._file = AppendFile(path)
+        super().__init__(path)
         self._metrics = metrics
-
-    def open(self) -> None:
-        self._file.open()
 
     def append(self, lines: list[bytes]) -> None:
         if not lines:
             return
-        self._file.write(b"".join(line + b"\n" for line in lines))
+        self.write(b"".join(line + b"\n" for line in lines))
         self._metrics.dead_letters.inc(len(lines))
-
-    @property
-    def closed(self) -> bool:
-        return self._file.closed
-
-    def close(self) -> None:
-        self._file.close()
 
 
 class DeadLetterSink(DynamicSink[bytes]):

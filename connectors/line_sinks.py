@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import BinaryIO
 
+from connectors._support.append_file import AppendFile
 from domain.models import Batch
 
 
@@ -42,7 +43,7 @@ class StdoutTransport:
 
 
 class JsonlFileTransport:
-    """Appends one candidate a line to a file; the file is flushed after every batch.
+    """Appends one candidate a line to a file, one unbuffered write per batch.
 
     It can tell its position and go back to one: with recovery, the send step keeps the position
     in its snapshot and truncates the file to it on resume, so candidates written after the
@@ -50,52 +51,26 @@ class JsonlFileTransport:
     """
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._file: BinaryIO | None = None
-        self._closed = False
-        self._lock = threading.Lock()
+        self._file = AppendFile(path)
 
     def open(self) -> None:
-        with self._lock:
-            self._opened()
-
-    def _opened(self) -> BinaryIO:
-        if self._closed:
-            raise ValueError(f"{self.path} is closed")
-        if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("ab")
-        return self._file
+        self._file.open()
 
     def position(self) -> int:
-        with self._lock:
-            return self._opened().tell()
+        return self._file.position()
 
     def truncate_to(self, position: int) -> None:
-        with self._lock:
-            file = self._opened()
-            file.flush()
-            if position < file.tell():
-                file.truncate(position)
-                file.seek(position)
+        self._file.truncate_to(position)
 
     def send(self, batch: Batch) -> None:
-        data = _batch_bytes(batch)
-        with self._lock:
-            file = self._opened()
-            file.write(data)
-            file.flush()
+        self._file.write(_batch_bytes(batch))
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._file.closed
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+        self._file.close()
 
 
 class NullTransport:

@@ -33,28 +33,18 @@ def as_line(payload: bytes | str) -> bytes:
         return data.replace(b"\r", b" ").replace(b"\n", b" ")
 
 
-class FrameRecorder:
+class FrameRecorder(AppendFile):
     """Appends frames to one file, shared by every partition of the process."""
 
     def __init__(self, path: Path, metrics: Metrics) -> None:
-        self._file = AppendFile(path)
+        super().__init__(path)
         self._metrics = metrics
-
-    def open(self) -> None:
-        self._file.open()
 
     def record(self, frames: list[RawFrame]) -> None:
         if not frames:
             return
-        self._file.write(b"".join(as_line(frame.payload) + b"\n" for frame in frames))
+        self.write(b"".join(as_line(frame.payload) + b"\n" for frame in frames))
         self._metrics.frames_recorded.inc(len(frames))
-
-    @property
-    def closed(self) -> bool:
-        return self._file.closed
-
-    def close(self) -> None:
-        self._file.close()
 
 
 class RecordingSource(WrappedSource[RawFrame]):

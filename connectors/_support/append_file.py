@@ -1,5 +1,5 @@
-"""A file that lines are appended to, shared by every worker of a process: the dead-letter file
-and the record-mode file.
+"""A file that lines are appended to, shared by every worker of a process: the jsonl sink, the
+dead-letter file and the record-mode file.
 
 Each write is one `os.write` on a descriptor opened with O_APPEND, so workers and even several
 processes can share one file without tearing lines. The file opens at `open()` (or the first
@@ -37,6 +37,18 @@ class AppendFile:
     def write(self, data: bytes) -> None:
         with self._lock:
             os.write(self._open_locked(), data)
+
+    def position(self) -> int:
+        """Where the next write goes: the end of the file."""
+        with self._lock:
+            return os.lseek(self._open_locked(), 0, os.SEEK_END)
+
+    def truncate_to(self, position: int) -> None:
+        """Forget everything after `position` (the next write goes there)."""
+        with self._lock:
+            fd = self._open_locked()
+            if position < os.lseek(fd, 0, os.SEEK_END):
+                os.ftruncate(fd, position)
 
     @property
     def closed(self) -> bool:
