@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr
 
+from connectors._support.closing import CloseOnce
 from connectors._support.url_secrets import redact_url, url_secrets
 from domain.models import Batch
 from domain.transport import SendError
@@ -131,8 +131,7 @@ class WebhookTransport:
         # The URL without its userinfo: the credentials travel in the Authorization header.
         netloc = parts.netloc.rpartition("@")[2]
         self._url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-        self._lock = threading.Lock()
-        self._closed = False
+        self._closing = CloseOnce()
 
     @classmethod
     def from_settings(cls, settings: WebhookSettings) -> WebhookTransport:
@@ -153,9 +152,8 @@ class WebhookTransport:
         headers = self._headers
         if self._token is not None:
             headers = {**headers, "Authorization": f"Bearer {self._token.get_secret_value()}"}
-        with self._lock:
-            if self._closed:
-                raise SendError("the webhook sink is closed", retryable=False)
+        if self._closing.closed:
+            raise SendError("the webhook sink is closed", retryable=False)
         try:
             response = self._client.post(self._url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
@@ -199,9 +197,7 @@ class WebhookTransport:
 
     def close(self) -> None:
         """Close the client and its connections. Idempotent."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
+        if not self._closing.first():
+            return
         self._client.close()
         logging.getLogger("httpx").removeFilter(self._scrubber)

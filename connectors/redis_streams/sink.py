@@ -8,10 +8,9 @@ Connection errors and timeouts are retryable `SendError`s; an error reply from t
 
 from __future__ import annotations
 
-import threading
-
 import redis
 
+from connectors._support.closing import CloseOnce
 from connectors._support.url_secrets import redact_url
 from connectors.redis_streams._client import (
     _TRANSIENT_REPLIES,
@@ -40,8 +39,7 @@ class RedisStreamTransport:
         self._stream = stream
         self._maxlen = maxlen
         self._client = _client(url, timeout_s)
-        self._closed = False
-        self._lock = threading.Lock()
+        self._closing = CloseOnce()
 
     @classmethod
     def from_settings(cls, settings: RedisSinkSettings) -> RedisStreamTransport:
@@ -91,8 +89,5 @@ class RedisStreamTransport:
         return SendError(f"{where}: {type(exc).__name__}: {_scrub(str(exc), self._url)}")
 
     def close(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        self._client.close()
+        if self._closing.first():
+            self._client.close()

@@ -1,4 +1,5 @@
-"""What every connector shares: the backoff policy, the throttled logger, the append file."""
+"""What every connector shares: the backoff policy, the throttled logger, the append file,
+closing once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from connectors._support.append_file import AppendFile
 from connectors._support.backoff import Backoff, backoff_delay
+from connectors._support.closing import CloseOnce
 from connectors._support.throttled_log import Throttle, ThrottledLog, ThrottleFilter
 
 
@@ -108,3 +110,15 @@ def test_append_file_opens_late_shares_lines_between_threads_and_closes_once(
     assert len(lines) == len(set(lines)) == 800
     with pytest.raises(ValueError, match="closed"):
         file.write(b"late\n")
+
+
+def test_close_once_lets_exactly_one_closer_through() -> None:
+    closing = CloseOnce()
+    results: list[bool] = []
+    threads = [threading.Thread(target=lambda: results.append(closing.first())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]
+    assert closing.closed
