@@ -10,6 +10,9 @@ import pytest
 
 from tests.jobs import ROOT, job_env
 
+#: They run the real job in a subprocess.
+pytestmark = pytest.mark.e2e
+
 CLIENT_LIBRARIES = ("confluent_kafka", "redis", "httpx", "websockets")
 
 IMPORT_THE_JOB = f"""

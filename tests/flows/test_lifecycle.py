@@ -15,6 +15,9 @@ from connectors.synthetic import generate_range
 from flows.lifecycle import Closer
 from tests.jobs import ROOT, job_env, wait_for_lines
 
+#: They run the real job in a subprocess.
+pytestmark = pytest.mark.e2e
+
 
 class _Thing:
     def __init__(self, log: list[str], name: str, fail: bool = False) -> None:
