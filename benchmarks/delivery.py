@@ -54,7 +54,6 @@ from bytewax.testing import run_main
 from prometheus_client import CollectorRegistry
 
 from connectors.line_sinks import NullTransport
-from connectors.simulated_delay import DelayedTransport
 from domain.config import SnifferConfig, load_config
 from domain.metrics import Metrics, conservation_problems
 from domain.models import HIGH, LOW, PRIORITIES, PUMP_FUN, Batch, Candidate, Launch
@@ -63,6 +62,7 @@ from domain.transport import Transport
 from flows.endpoints import make_transport
 from flows.pipeline import build_flow
 from flows.settings import delivery_settings
+from flows.simulated_delay import DelayedTransport
 from operators.batch_sender import BatchSender
 from operators.delivery import deliver
 from operators.stream_buffer import StreamBuffers

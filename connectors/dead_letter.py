@@ -1,43 +1,31 @@
 """The dead-letter file: one JSON line per frame that could not be decoded or candidate that
 could not be delivered, with its reason, so nothing is lost silently.
 
-Lines are appended with O_APPEND in a single `write`, so several workers and even several
-processes can share one file without tearing lines.
+Several workers and even several processes can share one file (see `AppendFile`).
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 
 from bytewax.outputs import DynamicSink, StatelessSinkPartition
 
+from connectors._support.append_file import AppendFile
 from domain.metrics import Metrics
 
 
-class DeadLetterFile:
+class DeadLetterFile(AppendFile):
     """Appends JSON lines to `path`, thread-safe, counting each line in `sniffer_dead_letters`."""
 
     def __init__(self, path: Path, metrics: Metrics) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self._lock = threading.Lock()
+        super().__init__(path)
         self._metrics = metrics
 
     def append(self, lines: list[bytes]) -> None:
         if not lines:
             return
-        data = b"".join(line + b"\n" for line in lines)
-        with self._lock:
-            os.write(self._fd, data)
+        self.write(b"".join(line + b"\n" for line in lines))
         self._metrics.dead_letters.inc(len(lines))
-
-    def close(self) -> None:
-        with self._lock:
-            if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
 
 
 class DeadLetterSink(DynamicSink[bytes]):

@@ -1,7 +1,8 @@
 """Candidates as JSON lines on a local stream: `stdout`, a `jsonl` file, or nowhere (`null`).
 
 Every worker thread of a process may share one of these, so each write of a batch takes a lock
-and goes out as one `write` call: lines from two workers never interleave mid-line.
+and goes out as one `write` call: lines from two workers never interleave mid-line. The jsonl file
+opens at `open()` (or the first write) and `close()` may be called any number of times.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import BinaryIO
 
+from connectors._support.append_file import AppendFile
 from domain.models import Batch
 
 
@@ -26,6 +28,9 @@ class StdoutTransport:
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self._stream = stream if stream is not None else sys.stdout.buffer
 
+    def open(self) -> None:
+        """Nothing to open: standard output is the process's."""
+
     def send(self, batch: Batch) -> None:
         data = _batch_bytes(batch)
         with self._lock:
@@ -38,7 +43,7 @@ class StdoutTransport:
 
 
 class JsonlFileTransport:
-    """Appends one candidate a line to a file; the file is flushed after every batch.
+    """Appends one candidate a line to a file, one unbuffered write per batch.
 
     It can tell its position and go back to one: with recovery, the send step keeps the position
     in its snapshot and truncates the file to it on resume, so candidates written after the
@@ -46,35 +51,33 @@ class JsonlFileTransport:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("ab")
-        self._lock = threading.Lock()
+        self._file = AppendFile(path)
+
+    def open(self) -> None:
+        self._file.open()
 
     def position(self) -> int:
-        with self._lock:
-            return self._file.tell()
+        return self._file.position()
 
     def truncate_to(self, position: int) -> None:
-        with self._lock:
-            self._file.flush()
-            if position < self._file.tell():
-                self._file.truncate(position)
-                self._file.seek(position)
+        self._file.truncate_to(position)
 
     def send(self, batch: Batch) -> None:
-        data = _batch_bytes(batch)
-        with self._lock:
-            self._file.write(data)
-            self._file.flush()
+        self._file.write(_batch_bytes(batch))
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
 
     def close(self) -> None:
-        with self._lock:
-            if not self._file.closed:
-                self._file.close()
+        self._file.close()
 
 
 class NullTransport:
     """Accepts every batch and keeps nothing: for load experiments on the detection side."""
+
+    def open(self) -> None:
+        return None
 
     def send(self, batch: Batch) -> None:
         return None

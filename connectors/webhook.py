@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr
 
-from connectors.url_secrets import redact_url, url_secrets
+from connectors._support.closing import CloseOnce
+from connectors._support.url_secrets import redact_url, url_secrets
 from domain.models import Batch
 from domain.transport import SendError
 
@@ -73,6 +74,16 @@ class _Scrubber(logging.Filter):
         return True
 
 
+@dataclass(frozen=True)
+class WebhookSettings:
+    """What the configuration says about the ``webhook`` sink."""
+
+    #: Neither in the repr: the URL may carry credentials, the token is one.
+    url: str = field(repr=False)
+    token: str | None = field(repr=False)
+    timeout_s: float
+
+
 class WebhookTransport:
     """POSTs each batch to `url` as a JSON array; see the module docstring for the outcomes.
 
@@ -93,8 +104,6 @@ class WebhookTransport:
             raise ValueError(f"not a usable webhook URL: {shown}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"the webhook URL must be http:// or https:// with a host: {shown}")
-        if timeout_s <= 0:
-            raise ValueError(f"timeout_s must be > 0, got {timeout_s}")
         basic: tuple[str, str] | None = None
         if parts.username is not None or parts.password is not None:
             if token:
@@ -122,8 +131,15 @@ class WebhookTransport:
         # The URL without its userinfo: the credentials travel in the Authorization header.
         netloc = parts.netloc.rpartition("@")[2]
         self._url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-        self._lock = threading.Lock()
-        self._closed = False
+        self._closing = CloseOnce()
+
+    @classmethod
+    def from_settings(cls, settings: WebhookSettings) -> WebhookTransport:
+        """The sink `settings` describe."""
+        return cls(settings.url, settings.token, settings.timeout_s)
+
+    def open(self) -> None:
+        """Nothing to do: the client connects at the first send (its pool is lazy)."""
 
     def __repr__(self) -> str:
         token = "set" if self._token is not None else "none"
@@ -136,6 +152,8 @@ class WebhookTransport:
         headers = self._headers
         if self._token is not None:
             headers = {**headers, "Authorization": f"Bearer {self._token.get_secret_value()}"}
+        if self._closing.closed:
+            raise SendError("the webhook sink is closed", retryable=False)
         try:
             response = self._client.post(self._url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
@@ -172,10 +190,14 @@ class WebhookTransport:
             text = text[:BODY_EXCERPT_CHARS] + "…"
         return text
 
+    @property
+    def closed(self) -> bool:
+        """Whether the HTTP client (and its keep-alive connections) has been closed."""
+        return self._client.is_closed
+
     def close(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
+        """Close the client and its connections. Idempotent."""
+        if not self._closing.first():
+            return
         self._client.close()
         logging.getLogger("httpx").removeFilter(self._scrubber)

@@ -20,13 +20,27 @@ class SendError(Exception):
 
 
 class Transport(Protocol):
-    """Delivers batches of candidates to one downstream system."""
+    """Delivers batches of candidates to one downstream system.
+
+    `close` flushes and releases what it holds and may be called more than once: the send step
+    closes its transport when the stream ends, and the process closes every transport it made
+    when it exits, whichever way the job ended.
+    """
 
     def send(self, batch: Batch) -> None:
         """Deliver the batch, or raise (`SendError` for a known failure)."""
 
     def close(self) -> None:
-        """Flush and release what the transport holds."""
+        """Flush and release what the transport holds. Idempotent."""
+
+
+class OpenableTransport(Transport, Protocol):
+    """A transport with an explicit start: every connector's. `open` takes what the transport
+    sends through (a file, a client); a transport opens itself at its first send if nobody did,
+    so a test may hand one straight to the send step."""
+
+    def open(self) -> None:
+        """Take the file, client or connection the transport sends through."""
 
 
 @runtime_checkable

@@ -19,14 +19,15 @@ from bytewax.inputs import FixedPartitionedSource
 
 from connectors.dead_letter import DeadLetterFile, DeadLetterSink
 from connectors.recorder import FrameRecorder, RecordingSource
-from connectors.stoppable import StoppableSource
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
 from domain.models import HIGH, LOW, Candidate, InvalidFrame, Launch, RawFrame
 from domain.shutdown import Shutdown
 from domain.transport import Transport
 from flows.endpoints import make_source, make_transport
+from flows.lifecycle import PROCESS, Closer
 from flows.settings import delivery_settings, filter_settings, scoring_settings
+from flows.stoppable import StoppableSource
 from operators.batching import batch_candidates
 from operators.dedup import dedup_launches
 from operators.delivery import deliver
@@ -58,18 +59,24 @@ def build_flow(
     transport: Transport | None = None,
     shutdown: Shutdown | None = None,
     flow_id: str = "sniffer",
+    closer: Closer = PROCESS,
 ) -> Dataflow:
-    """The whole job. Tests may hand in their own source or transport."""
+    """The whole job. Tests may hand in their own source or transport (which they then open
+    and close themselves); the transport and files made here are opened through `closer`,
+    which closes them when the process exits."""
     shutdown = shutdown if shutdown is not None else Shutdown()
     flow = Dataflow(flow_id)
     source = source if source is not None else make_source(config, metrics)
     if config.record_path is not None:
-        source = RecordingSource(source, FrameRecorder(config.record_path, metrics))
+        recorder = closer.open(FrameRecorder(config.record_path, metrics))
+        source = RecordingSource(source, recorder)
     frames = op.input("frames", flow, StoppableSource(source, shutdown))
 
     detected = detect_launches("detect", frames, metrics)
     dead_letters = (
-        DeadLetterFile(config.dead_letter_path, metrics) if config.dead_letter_path else None
+        closer.open(DeadLetterFile(config.dead_letter_path, metrics))
+        if config.dead_letter_path
+        else None
     )
     if dead_letters is not None:
         lines = op.map("invalid_lines", detected.invalid, _dead_letter_line)
@@ -90,7 +97,7 @@ def build_flow(
         batches,
         delivery_settings(config),
         metrics,
-        transport if transport is not None else make_transport(config),
+        transport if transport is not None else closer.open(make_transport(config)),
         shutdown,
         dead_letter=dead_letters.append if dead_letters is not None else None,
     )

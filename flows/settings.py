@@ -1,19 +1,30 @@
-"""From the one validated `SnifferConfig` to the small settings each step takes.
+"""The one place that maps the `SnifferConfig` onto what each part of the job takes.
 
-No operator or connector sees the whole configuration: each receives only what it uses, in the
-units it works in, so it can be built and tested without one. Every rule about the values is
-checked once, by the configuration, before the dataflow starts; the functions here only map.
+Connectors and operators never see the whole configuration: each takes a small frozen settings
+object (defined next to the code that uses it) or plain arguments, and the functions here fill
+them. The configuration has validated every value before any of this runs. A connector's module
+is imported inside its function, so building the settings of one connector never loads another
+one's client library.
 """
 
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
 
 from domain.config import SnifferConfig
 from operators.delivery import DeliverySettings
 from operators.filters import FilterSettings
 from operators.scoring import ScoringSettings
+
+if TYPE_CHECKING:
+    from connectors.kafka.sink import KafkaSinkSettings
+    from connectors.kafka.source import KafkaSourceSettings
+    from connectors.redis_streams.settings import RedisSinkSettings, RedisSourceSettings
+    from connectors.solana_ws.protocol import SolanaWsSettings
+    from connectors.webhook import WebhookSettings
 
 # --- operators ---------------------------------------------------------------------------------
 
@@ -52,3 +63,86 @@ def delivery_settings(config: SnifferConfig) -> DeliverySettings:
 
 
 # --- connectors --------------------------------------------------------------------------------
+
+
+def _secret(value: SecretStr | None, field: str) -> str:
+    if value is None:  # the configuration's cross-field rules make this unreachable
+        raise ValueError(f"{field} is not set")
+    return value.get_secret_value()
+
+
+def solana_ws_settings(config: SnifferConfig) -> SolanaWsSettings:
+    """``source=solana_ws``: the ``ws_*`` fields and ``source_queue_capacity``."""
+    from connectors.solana_ws.protocol import SolanaWsSettings
+
+    return SolanaWsSettings(
+        url=_secret(config.ws_url, "ws_url"),
+        programs=tuple(config.ws_programs),
+        commitment=config.ws_commitment,
+        transaction_subscribe=config.ws_transaction_subscribe,
+        ping_interval_s=config.ws_ping_interval_s,
+        max_frame_bytes=config.ws_max_frame_bytes,
+        reconnect_initial_s=config.ws_reconnect_initial_s,
+        reconnect_max_s=max(config.ws_reconnect_max_s, config.ws_reconnect_initial_s),
+        queue_capacity=config.source_queue_capacity,
+    )
+
+
+def kafka_source_settings(config: SnifferConfig) -> KafkaSourceSettings:
+    """``source=kafka``: ``source_url`` (the brokers), ``source_topic``, ``source_group``."""
+    from connectors.kafka.source import KafkaSourceSettings
+
+    return KafkaSourceSettings(
+        brokers=_secret(config.source_url, "source_url"),
+        topic=config.source_topic,
+        group=config.source_group,
+    )
+
+
+def kafka_sink_settings(config: SnifferConfig) -> KafkaSinkSettings:
+    """``sink=kafka``: ``sink_url`` (the brokers), ``sink_topic``, ``sink_timeout_s``."""
+    from connectors.kafka.sink import KafkaSinkSettings
+
+    return KafkaSinkSettings(
+        brokers=_secret(config.sink_url, "sink_url"),
+        topic=config.sink_topic,
+        timeout_s=config.sink_timeout_s,
+    )
+
+
+def redis_source_settings(config: SnifferConfig) -> RedisSourceSettings:
+    """``source=redis``: ``source_url``, ``source_topic`` (the stream), ``source_group``."""
+    from connectors.redis_streams.settings import RedisSourceSettings
+
+    return RedisSourceSettings(
+        url=_secret(config.source_url, "source_url"),
+        stream=config.source_topic,
+        group=config.source_group,
+    )
+
+
+def redis_sink_settings(config: SnifferConfig) -> RedisSinkSettings:
+    """``sink=redis``: ``sink_url``, ``sink_topic`` (the stream), ``sink_maxlen``,
+    ``sink_timeout_s``."""
+    from connectors.redis_streams.settings import RedisSinkSettings
+
+    return RedisSinkSettings(
+        url=_secret(config.sink_url, "sink_url"),
+        stream=config.sink_topic,
+        maxlen=config.sink_maxlen,
+        timeout_s=config.sink_timeout_s,
+    )
+
+
+def webhook_settings(config: SnifferConfig) -> WebhookSettings:
+    """``sink=webhook``: ``sink_url``, ``sink_token``, ``sink_timeout_s``."""
+    from connectors.webhook import WebhookSettings
+
+    return WebhookSettings(
+        url=_secret(config.sink_url, "sink_url"),
+        token=config.sink_token.get_secret_value() if config.sink_token is not None else None,
+        timeout_s=config.sink_timeout_s,
+    )
+
+
+# operators ----------------------------------------------------------------------------------

@@ -24,12 +24,13 @@ from bytewax.testing import TestingSink, cluster_main, run_main
 from confluent_kafka import KafkaError, Producer
 from prometheus_client import CollectorRegistry
 
-from connectors.kafka import KafkaFramePartition, KafkaFrameSource, KafkaSourceErrors
-from connectors.stoppable import StoppableSource
+from connectors.kafka.source import KafkaFramePartition, KafkaFrameSource, KafkaSourceErrors
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
 from domain.models import InvalidFrame, Launch, RawFrame
 from domain.shutdown import Shutdown
+from flows.settings import kafka_source_settings
+from flows.stoppable import StoppableSource
 from operators.decode import decode_frame
 from tests.connectors.kafka_broker import TansuBroker, free_port, running_broker, unique_topic
 from tests.solana_samples import DETECTED_AT, fixture_bytes, fixture_lines
@@ -206,7 +207,7 @@ def test_built_from_the_configuration(broker: TansuBroker) -> None:
         source_topic=topic,
         source_group=f"g-{uuid.uuid4().hex[:8]}",
     )
-    source = KafkaFrameSource.from_config(config, tail=False)
+    source = KafkaFrameSource.from_settings(kafka_source_settings(config), tail=False)
 
     assert sorted(source.list_parts()) == [f"{n}-{topic}" for n in range(3)]
 

@@ -17,16 +17,12 @@ import orjson
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
-from connectors.kafka import (
-    KafkaTransport,
-    candidate_key,
-    error_kind,
-    is_retryable,
-    parse_brokers,
-)
+from connectors.kafka._client import error_kind, is_retryable, parse_brokers
+from connectors.kafka.sink import KafkaTransport, candidate_key
 from domain.config import SnifferConfig
 from domain.models import HIGH, LOW, Batch, Candidate
 from domain.transport import SendError
+from flows.settings import kafka_sink_settings
 from tests.connectors.kafka_broker import (
     TansuBroker,
     free_port,
@@ -297,6 +293,33 @@ def test_after_close_a_send_is_refused(broker: TansuBroker) -> None:
     assert [r.key for r in read_back(broker, topic, 1)] == [b"mint1"]
 
 
+def test_close_flushes_what_the_producer_still_holds(broker: TansuBroker) -> None:
+    topic = broker.create_topic(unique_topic(), partitions=1)
+    # A long linger keeps a produced message in the client until something flushes it.
+    transport = KafkaTransport(
+        broker.bootstrap,
+        topic,
+        timeout_s=10,
+        add_config={"linger.ms": 50000, "message.timeout.ms": 60000},
+    )
+    transport.open()
+    transport._client().produce(topic, value=b"{}", key=b"held")
+    transport.close()
+
+    assert [r.key for r in read_back(broker, topic, 1)] == [b"held"]
+
+
+def test_nothing_is_started_before_open_or_the_first_send(broker: TansuBroker) -> None:
+    topic = broker.create_topic(unique_topic(), partitions=1)
+    transport = KafkaTransport(broker.bootstrap, topic, timeout_s=10)
+    assert transport._producer is None
+    transport.send(make_batch([1]))
+    assert transport._producer is not None
+    transport.close()
+    assert transport._producer is None
+    assert [r.key for r in read_back(broker, topic, 1)] == [b"mint1"]
+
+
 # --- from the configuration ----------------------------------------------------------------------
 
 
@@ -305,7 +328,7 @@ def test_built_from_the_configuration_delivers_to_sink_topic(broker: TansuBroker
     config = SnifferConfig(
         sink="kafka", sink_url=f"kafka://{broker.bootstrap}", sink_topic=topic, sink_timeout_s=5
     )
-    transport = KafkaTransport.from_config(config)
+    transport = KafkaTransport.from_settings(kafka_sink_settings(config))
     transport.send(make_batch(range(3)))
     transport.close()
 

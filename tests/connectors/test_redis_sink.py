@@ -11,7 +11,8 @@ import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
-from connectors.redis_streams import CANDIDATE_FIELD, RedisStreamTransport
+from connectors.redis_streams._client import CANDIDATE_FIELD
+from connectors.redis_streams.sink import RedisStreamTransport
 from domain.metrics import Metrics
 from domain.models import LOW, Batch
 from domain.transport import SendError

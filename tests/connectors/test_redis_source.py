@@ -4,6 +4,7 @@ snapshot, re-delivery after a crash, the consumer group, reconnects, and a real 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta, timezone
@@ -16,11 +17,11 @@ from bytewax.recovery import RecoveryConfig, init_db_dir
 from bytewax.testing import TestingSink, run_main
 from prometheus_client import CollectorRegistry
 
-from connectors.redis_streams import RedisStreamPartition, RedisStreamSource
-from connectors.stoppable import StoppableSource
+from connectors.redis_streams.source import RedisStreamPartition, RedisStreamSource
 from domain.metrics import Metrics
 from domain.models import RawFrame
 from domain.shutdown import Shutdown
+from flows.stoppable import StoppableSource
 from tests.connectors.redis_server import RedisServer, poll, start_redis
 from tests.factories import FakeClock, metric
 
@@ -221,10 +222,17 @@ def test_a_restart_without_recovery_reads_every_pending_frame_again(server: Redi
     again.close()
 
 
+class _Top(random.Random):
+    """The longest wait of the backoff's full jitter, so that the waits are exact."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
 def test_a_lost_connection_is_retried_with_backoff_and_counted(server: RedisServer) -> None:
     metrics = Metrics(CollectorRegistry())
     clock = FakeClock(1000.0)
-    part = build(source(server, clock=clock, metrics=metrics, reconnect_initial_s=0.5))
+    part = build(source(server, clock=clock, metrics=metrics, reconnect_initial_s=0.5, rng=_Top()))
     add(server, [frame(1)])
     assert payloads(take(part, 1)) == [frame(1)]
     assert part.next_awake() is None

@@ -5,7 +5,6 @@ bounded queue; and its pure helpers."""
 from __future__ import annotations
 
 import hashlib
-import random
 from datetime import datetime, timezone
 
 import orjson
@@ -13,19 +12,13 @@ import pytest
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from connectors.solana_ws import (
-    MAX_BATCH,
-    PARTITION,
-    SolanaWsPartition,
-    SolanaWsSource,
-    backoff_delay,
-    classify_error,
-    redact_url,
-    slot_of,
-)
+from connectors._support.url_secrets import redact_url
+from connectors.solana_ws.protocol import MAX_BATCH, PARTITION, classify_error, slot_of
+from connectors.solana_ws.source import SolanaWsPartition, SolanaWsSource
 from domain.config import KNOWN_LAUNCHPAD_PROGRAMS, SnifferConfig
 from domain.metrics import Metrics
 from domain.models import InvalidFrame, Launch, RawFrame
+from flows.settings import solana_ws_settings
 from operators.decode import decode_frame
 from tests.connectors.ws_frames import (
     CREATEV2_MINT,
@@ -377,7 +370,7 @@ def test_close_stops_the_thread_and_the_connection() -> None:
 # --- configuration -------------------------------------------------------------------------------
 
 
-def test_from_config_maps_every_setting() -> None:
+def test_the_settings_map_every_field_of_the_configuration() -> None:
     config = SnifferConfig(
         source="solana_ws",
         ws_url=SecretStr(
@@ -391,7 +384,7 @@ def test_from_config_maps_every_setting() -> None:
         ws_reconnect_max_s=8,
         source_queue_capacity=123,
     )
-    source = SolanaWsSource.from_config(config, Metrics(CollectorRegistry()))
+    source = SolanaWsSource.from_settings(solana_ws_settings(config), Metrics(CollectorRegistry()))
     s = source.settings
     assert s.url.endswith("api-key=0f0f0f0f-1111-2222-3333-444455556666")
     assert s.programs == KNOWN_LAUNCHPAD_PROGRAMS
@@ -400,10 +393,11 @@ def test_from_config_maps_every_setting() -> None:
     assert (s.reconnect_initial_s, s.reconnect_max_s, s.queue_capacity) == (0.25, 8, 123)
     assert source.list_parts() == [PARTITION]
     assert "0f0f0f0f-1111" not in repr(source) and "0f0f0f0f-1111" not in repr(s)
+    # The rules are the configuration's, checked before any source exists.
     with pytest.raises(ValueError, match="ws_url"):
-        SolanaWsSource.from_config(SnifferConfig(), Metrics(CollectorRegistry()))
+        SnifferConfig(source="solana_ws")
     with pytest.raises(ValueError, match="program"):
-        SolanaWsSource("ws://127.0.0.1:1/", [], Metrics(CollectorRegistry()))
+        SnifferConfig(source="solana_ws", ws_url="ws://127.0.0.1:1/", ws_programs=[])
 
 
 # --- pure helpers --------------------------------------------------------------------------------
@@ -441,20 +435,6 @@ QUICKNODE_TOKEN = "abcdef0123456789abcdef0123456789"
 def test_redact_url(url: str, expected: str) -> None:
     assert redact_url(url) == expected
     assert redact_url(SecretStr(url)) == expected
-
-
-def test_backoff_doubles_up_to_the_maximum_with_full_jitter() -> None:
-    class Top(random.Random):
-        def uniform(self, a: float, b: float) -> float:
-            return b
-
-    caps = [backoff_delay(n, 0.5, 30.0, Top()) for n in range(10)]
-    assert caps == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0, 30.0]
-    rng = random.Random(7)
-    delays = [backoff_delay(3, 0.5, 30.0, rng) for _ in range(2000)]
-    assert all(0.0 <= d <= 4.0 for d in delays)
-    assert min(delays) < 0.5 and max(delays) > 3.5  # full jitter: the whole range is used
-    assert backoff_delay(10_000, 0.5, 30.0, Top()) == 30.0  # no overflow
 
 
 @pytest.mark.parametrize(

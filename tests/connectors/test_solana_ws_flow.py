@@ -13,11 +13,11 @@ from bytewax.dataflow import Dataflow
 from bytewax.testing import TestingSink, cluster_main, run_main
 from prometheus_client import CollectorRegistry
 
-from connectors.solana_ws import SolanaWsSource
-from connectors.stoppable import StoppableSource
+from connectors.solana_ws.source import SolanaWsSource
 from domain.metrics import Metrics
 from domain.models import InvalidFrame, Launch
 from domain.shutdown import Shutdown
+from flows.stoppable import StoppableSource
 from operators.decode import decode_frame
 from tests.connectors.ws_frames import (
     CREATEV2_MINT,

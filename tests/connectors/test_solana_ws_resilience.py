@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from connectors.solana_ws import SolanaWsError
+from connectors.solana_ws.protocol import SolanaWsError
 from domain.models import Launch, RawFrame
 from operators.decode import decode_frame
 from tests.connectors.ws_frames import (

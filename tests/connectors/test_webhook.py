@@ -62,6 +62,20 @@ def test_a_batch_is_one_post_of_a_json_array_of_the_contract_objects(
     assert orjson.loads(second.body) == [odd.to_json()]
 
 
+def test_close_closes_the_client_once_and_later_sends_are_refused(server: HttpServer) -> None:
+    hook = WebhookTransport(server.url(), None, 5.0)
+    hook.open()
+    hook.send(make_batch(range(1)))
+    assert not hook.closed
+    hook.close()
+    hook.close()  # idempotent: the send step and the process's exit both close it
+    assert hook.closed
+    with pytest.raises(SendError) as refused:
+        hook.send(make_batch(range(1)))
+    assert refused.value.retryable is False
+    assert len(server.requests) == 1
+
+
 def test_without_a_token_no_authorization_is_sent(server: HttpServer) -> None:
     hook = WebhookTransport(server.url(), None, 5.0)
     hook.send(make_batch(range(1)))

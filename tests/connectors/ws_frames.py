@@ -13,7 +13,8 @@ from typing import Any
 import orjson
 from prometheus_client import CollectorRegistry
 
-from connectors.solana_ws import PARTITION, SolanaWsPartition, SolanaWsSource
+from connectors.solana_ws.protocol import PARTITION
+from connectors.solana_ws.source import SolanaWsPartition, SolanaWsSource
 from domain.metrics import Metrics
 from tests.solana_samples import PUMP_FUN, RAYDIUM_AMM_V4, fixture_bytes, fixture_lines
 

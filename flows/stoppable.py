@@ -1,5 +1,7 @@
 """Any partitioned source, made to end its stream when the process is asked to stop.
 
+This is the job's lifecycle, not an outside system, hence here with the rest of the process's
+wiring: the signal handlers set the `Shutdown`, this wrapper turns it into the end of the stream.
 Ending the stream (rather than aborting) is what lets Bytewax run every `on_eof`: open batches
 flush, the send path drains, and with recovery the final snapshot holds the exact position, so the
 next run resumes right after the last frame read.
@@ -13,28 +15,22 @@ from typing import Any
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 
+from connectors._support.wrapped_source import WrappedPartition, WrappedSource
 from domain.shutdown import Shutdown
 
 
-class StoppableSource(FixedPartitionedSource[Any, Any]):
+class StoppableSource(WrappedSource[Any]):
     def __init__(self, inner: FixedPartitionedSource[Any, Any], shutdown: Shutdown) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._shutdown = shutdown
 
-    def list_parts(self) -> list[str]:
-        return self._inner.list_parts()
-
-    def build_part(
-        self, step_id: str, for_part: str, resume_state: Any | None
-    ) -> StatefulSourcePartition[Any, Any]:
-        return _StoppablePartition(
-            self._inner.build_part(step_id, for_part, resume_state), self._shutdown
-        )
+    def wrap(self, part: StatefulSourcePartition[Any, Any]) -> _StoppablePartition:
+        return _StoppablePartition(part, self._shutdown)
 
 
-class _StoppablePartition(StatefulSourcePartition[Any, Any]):
+class _StoppablePartition(WrappedPartition[Any]):
     def __init__(self, inner: StatefulSourcePartition[Any, Any], shutdown: Shutdown) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._shutdown = shutdown
 
     def next_batch(self) -> Iterable[Any]:
@@ -45,9 +41,3 @@ class _StoppablePartition(StatefulSourcePartition[Any, Any]):
     def next_awake(self) -> datetime | None:
         # Once a stop is asked, poll at once instead of sleeping until the next scheduled frame.
         return None if self._shutdown.requested else self._inner.next_awake()
-
-    def snapshot(self) -> Any:
-        return self._inner.snapshot()
-
-    def close(self) -> None:
-        self._inner.close()

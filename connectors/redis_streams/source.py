@@ -1,26 +1,19 @@
-"""Redis Streams: the `redis` source (frames in) and the `redis` sink (candidates out).
+"""The ``redis`` source. `RedisStreamSource` reads the field ``frame`` of each entry of
+``source_topic`` as a consumer of the group ``source_group`` (XREADGROUP), and hands the bytes
+on unparsed: deciding what is a valid frame is the detection step's job, which counts the bad
+ones. An entry without a ``frame`` field is handed on as an empty payload, so it is counted as
+invalid rather than lost. The group is created (MKSTREAM) from id 0 when missing, so nothing
+already in the stream is missed.
 
-The sink, `RedisStreamTransport`, appends one stream entry per candidate to ``sink_topic`` with
-the contract's JSON in the field ``candidate``, trimmed with ``MAXLEN ~ sink_maxlen``. A batch goes
-out as one pipeline (one round trip, not a MULTI transaction). Connection errors and timeouts are
-retryable `SendError`s; an error reply from the server (``WRONGTYPE`` and the like) is not, except
-the few replies that say "not now" (``LOADING``, ``READONLY``, ``TRYAGAIN``, ``OOM``...).
-
-The source, `RedisStreamSource`, reads the field ``frame`` of each entry of ``source_topic`` as a
-consumer of the group ``source_group`` (XREADGROUP), and hands the bytes on unparsed: deciding what
-is a valid frame is the detection step's job, which counts the bad ones. An entry without a
-``frame`` field is handed on as an empty payload, so it is counted as invalid rather than lost.
-The group is created (MKSTREAM) from id 0 when missing, so nothing already in the stream is missed.
-
-Acknowledgement (XACK) follows Bytewax's snapshots. The partition's snapshot is the id of the last
-entry it handed on; the entries up to it are acknowledged at the first `next_batch` AFTER that
-snapshot, not in `snapshot` itself. Bytewax calls `next_batch` of the next epoch only once every
-output has finished the previous epoch and, with recovery on, once the epoch's snapshots are
-written (checked against 0.21.1: a process killed at that first `next_batch` resumes from that
-very snapshot). So an acknowledged entry has been through the whole dataflow and, with recovery,
-is covered by a durable snapshot. On resume from a snapshot id ``S``, this consumer's pending
-entries up to ``S`` are acknowledged (the resumed state already holds their effects) and those
-after ``S`` are read again (XREADGROUP from ``S``) before new ones (``>``): at-least-once.
+Acknowledgement (XACK) follows Bytewax's snapshots. The partition's snapshot is the id of the
+last entry it handed on; the entries up to it are acknowledged at the first `next_batch` AFTER
+that snapshot, not in `snapshot` itself. Bytewax calls `next_batch` of the next epoch only once
+every output has finished the previous epoch and, with recovery on, once the epoch's snapshots
+are written (checked against 0.21.1: a process killed at that first `next_batch` resumes from
+that very snapshot). So an acknowledged entry has been through the whole dataflow and, with
+recovery, is covered by a durable snapshot. On resume from a snapshot id ``S``, this consumer's
+pending entries up to ``S`` are acknowledged (the resumed state already holds their effects) and
+those after ``S`` are read again (XREADGROUP from ``S``) before new ones (``>``): at-least-once.
 Without recovery every start reads this consumer's whole pending list again, from id 0.
 
 A lost connection never stops the job: `next_batch` returns nothing, waits (through
@@ -31,152 +24,46 @@ connection comes back is counted in ``sniffer_source_reconnects_total{source="re
 from __future__ import annotations
 
 import logging
-import threading
+import random
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import redis
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-from connectors.url_secrets import Redactor, redact_url
-from domain.metrics import Metrics
-from domain.models import Batch, RawFrame
-from domain.transport import SendError
-
-log = logging.getLogger(__name__)
-
-#: The field of a sink entry that holds one candidate as JSON (contract, ``sink_topic``).
-CANDIDATE_FIELD = "candidate"
-#: The field of a source entry that holds one frame, as the JSON text of the frame.
-FRAME_FIELD = b"frame"
-#: The consumer name when none is given: stable across restarts, so that a restarted job finds
-#: its own pending entries again.
-DEFAULT_CONSUMER = "sniffer-0"
-#: Entries read per XREADGROUP: large batches are Bytewax's biggest throughput knob.
-DEFAULT_COUNT = 1024
-#: How long one XREADGROUP waits for new entries. Short, because the worker that runs the source
-#: runs other steps too (batch timers, the sync send path), and a stop request is seen between
-#: two reads.
-DEFAULT_BLOCK_MS = 10
-#: Ids per XACK / XPENDING call.
-ACK_CHUNK = 2048
-
-#: Error replies that mean "not now" rather than "never": a send that got one is retried.
-_TRANSIENT_REPLIES: tuple[type[redis.ResponseError], ...] = (
-    redis.exceptions.ReadOnlyError,  # a replica during a failover
-    redis.exceptions.TryAgainError,
-    redis.exceptions.ClusterDownError,
-    redis.exceptions.OutOfMemoryError,  # maxmemory reached; consumers may trim
+from connectors._support.backoff import Backoff
+from connectors._support.url_secrets import redact_url
+from connectors.redis_streams._client import (
+    ACK_CHUNK,
+    DEFAULT_BLOCK_MS,
+    DEFAULT_CONSUMER,
+    DEFAULT_COUNT,
+    FRAME_FIELD,
+    _client,
+    _scrub,
+    log,
 )
+from connectors.redis_streams.settings import RedisSourceSettings
+from domain.metrics import Metrics
+from domain.models import RawFrame
 
 
-def _scrub(text: str, url: str) -> str:
-    """`text` without the URL's secrets (error texts from the client library quote parts of the
-    URL now and then)."""
-    return Redactor(url).scrub(text)
+@dataclass(frozen=True)
+class _Reading:
+    """How the partitions of one source read: everything but the consumer and the position."""
 
-
-def _client(url: str, timeout_s: float) -> redis.Redis:
-    """A client that never retries on its own: the send path (sink) and the backoff of the
-    source own retrying, and a hidden retry would both hide failures and sleep in a worker."""
-    try:
-        return redis.Redis.from_url(
-            url,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=timeout_s,
-            retry=Retry(NoBackoff(), 0),
-            protocol=2,
-        )
-    except ValueError as exc:
-        raise ValueError(
-            f"not a usable redis URL ({redact_url(url)}): {_scrub(str(exc), url)}"
-        ) from None
-
-
-def _reply_text(exc: redis.RedisError, url: str) -> str:
-    """The server's reply without the command a pipeline error quotes (a whole candidate)."""
-    text = str(exc)
-    marker = "caused error: "
-    if marker in text:
-        text = text.split(marker, 1)[1]
-    return _scrub(text, url)
-
-
-# --- the sink --------------------------------------------------------------------------------
-
-
-class RedisStreamTransport:
-    """XADDs each candidate of a batch to `stream` (field ``candidate``, the contract's JSON),
-    bounded by ``MAXLEN ~ maxlen``, the whole batch in one pipeline round trip.
-
-    Thread-safe: the client's connection pool hands each concurrent `send` its own connection.
-    Delivery is at-least-once: a batch whose reply was lost (timeout) may have been written, and
-    the send path then writes it again.
-    """
-
-    def __init__(self, url: str, stream: str, maxlen: int, timeout_s: float) -> None:
-        if maxlen <= 0:
-            raise ValueError(f"maxlen must be > 0, got {maxlen}")
-        self._url = url
-        self._target = redact_url(url)
-        self._stream = stream
-        self._maxlen = maxlen
-        self._client = _client(url, timeout_s)
-        self._closed = False
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return (
-            f"RedisStreamTransport({self._target}, stream={self._stream!r}, maxlen={self._maxlen})"
-        )
-
-    def send(self, batch: Batch) -> None:
-        if not batch.candidates:
-            return
-        try:
-            with self._client.pipeline(transaction=False) as pipe:
-                for candidate in batch.candidates:
-                    pipe.xadd(
-                        self._stream,
-                        {CANDIDATE_FIELD: candidate.json_line()},
-                        maxlen=self._maxlen,
-                        approximate=True,
-                    )
-                pipe.execute()
-        except redis.RedisError as exc:
-            raise self._send_error(exc) from None
-
-    def _send_error(self, exc: redis.RedisError) -> SendError:
-        where = f"redis {self._target} stream {self._stream!r}"
-        if isinstance(
-            exc, redis.exceptions.AuthenticationError | redis.exceptions.AuthorizationError
-        ):
-            return SendError(
-                f"{where}: credentials refused: {_scrub(str(exc), self._url)}", retryable=False
-            )
-        if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
-            kind = "timed out" if isinstance(exc, redis.TimeoutError) else "connection failed"
-            return SendError(f"{where}: {kind}: {_scrub(str(exc), self._url)}", retryable=True)
-        if isinstance(exc, redis.ResponseError):
-            transient = isinstance(exc, _TRANSIENT_REPLIES)
-            return SendError(
-                f"{where}: XADD refused: {_reply_text(exc, self._url)}", retryable=transient
-            )
-        return SendError(f"{where}: {type(exc).__name__}: {_scrub(str(exc), self._url)}")
-
-    def close(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        self._client.close()
-
-
-# --- the source ------------------------------------------------------------------------------
+    url: str = field(repr=False)
+    stream: str
+    group: str
+    clock: Callable[[], float]
+    metrics: Metrics | None
+    count: int
+    block_ms: int
+    timeout_s: float
+    backoff: Callable[[], Backoff]
 
 
 class RedisStreamSource(FixedPartitionedSource[RawFrame, str | None]):
@@ -184,7 +71,9 @@ class RedisStreamSource(FixedPartitionedSource[RawFrame, str | None]):
 
     One partition, named after the consumer; its resume state is the id of the last entry it
     handed on. Keep the consumer name stable across restarts: the entries a crashed run had not
-    acknowledged are pending under that name and are read again from there.
+    acknowledged are pending under that name and are read again from there. A lost connection
+    is tried again after the connectors' backoff (doubling from `reconnect_initial_s` up to
+    `reconnect_max_s`, full jitter drawn from `rng`).
     """
 
     def __init__(
@@ -201,6 +90,7 @@ class RedisStreamSource(FixedPartitionedSource[RawFrame, str | None]):
         timeout_s: float = 5.0,
         reconnect_initial_s: float = 0.1,
         reconnect_max_s: float = 5.0,
+        rng: random.Random | None = None,
     ) -> None:
         if count <= 0:
             raise ValueError(f"count must be > 0, got {count}")
@@ -209,22 +99,31 @@ class RedisStreamSource(FixedPartitionedSource[RawFrame, str | None]):
         if not consumer:
             raise ValueError("the consumer name must not be empty")
         _client(url, timeout_s).close()  # a bad URL fails here, before the dataflow starts
-        self._url = url
-        self._stream = stream
-        self._group = group
         self._consumer = consumer
-        self._clock = clock
-        self._metrics = metrics
-        self._count = count
-        self._block_ms = block_ms
-        self._timeout_s = timeout_s
-        self._reconnect_initial_s = reconnect_initial_s
-        self._reconnect_max_s = reconnect_max_s
+        self._reading = _Reading(
+            url,
+            stream,
+            group,
+            clock,
+            metrics,
+            count,
+            block_ms,
+            timeout_s,
+            lambda: Backoff(reconnect_initial_s, reconnect_max_s, rng),
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: RedisSourceSettings, metrics: Metrics | None = None
+    ) -> RedisStreamSource:
+        """The source `settings` describe."""
+        return cls(settings.url, settings.stream, settings.group, metrics=metrics)
 
     def __repr__(self) -> str:
+        reading = self._reading
         return (
-            f"RedisStreamSource({redact_url(self._url)}, stream={self._stream!r}, "
-            f"group={self._group!r}, consumer={self._consumer!r})"
+            f"RedisStreamSource({redact_url(reading.url)}, stream={reading.stream!r}, "
+            f"group={reading.group!r}, consumer={self._consumer!r})"
         )
 
     def list_parts(self) -> list[str]:
@@ -233,20 +132,7 @@ class RedisStreamSource(FixedPartitionedSource[RawFrame, str | None]):
     def build_part(
         self, step_id: str, for_part: str, resume_state: str | None
     ) -> RedisStreamPartition:
-        return RedisStreamPartition(
-            self._url,
-            self._stream,
-            self._group,
-            for_part,
-            resume_state,
-            clock=self._clock,
-            metrics=self._metrics,
-            count=self._count,
-            block_ms=self._block_ms,
-            timeout_s=self._timeout_s,
-            reconnect_initial_s=self._reconnect_initial_s,
-            reconnect_max_s=self._reconnect_max_s,
-        )
+        return RedisStreamPartition(self._reading, for_part, resume_state)
 
 
 class _GroupMissing(Exception):
@@ -256,35 +142,19 @@ class _GroupMissing(Exception):
 class RedisStreamPartition(StatefulSourcePartition[RawFrame, str | None]):
     """One consumer of the group. See the module docstring for acknowledgement and resume."""
 
-    def __init__(
-        self,
-        url: str,
-        stream: str,
-        group: str,
-        consumer: str,
-        resume_id: str | None,
-        *,
-        clock: Callable[[], float] = time.time,
-        metrics: Metrics | None = None,
-        count: int = DEFAULT_COUNT,
-        block_ms: int = DEFAULT_BLOCK_MS,
-        timeout_s: float = 5.0,
-        reconnect_initial_s: float = 0.1,
-        reconnect_max_s: float = 5.0,
-    ) -> None:
-        self._url = url
-        self._target = redact_url(url)
-        self._stream = stream
-        self._group = group
+    def __init__(self, reading: _Reading, consumer: str, resume_id: str | None) -> None:
+        self._url = reading.url
+        self._target = redact_url(reading.url)
+        self._stream = reading.stream
+        self._group = reading.group
         self._consumer = consumer
-        self._clock = clock
-        self._metrics = metrics
-        self._count = count
-        self._block_ms = block_ms
+        self._clock = reading.clock
+        self._metrics = reading.metrics
+        self._count = reading.count
+        self._block_ms = reading.block_ms
         # The socket must outwait a blocking read.
-        self._client = _client(url, timeout_s + block_ms / 1000)
-        self._reconnect_initial_s = reconnect_initial_s
-        self._reconnect_max_s = reconnect_max_s
+        self._client = _client(reading.url, reading.timeout_s + reading.block_ms / 1000)
+        self._backoff = reading.backoff()
 
         #: The snapshot: the id of the last entry handed on (or the resume id until then).
         self._last_id: str | None = resume_id
@@ -299,8 +169,6 @@ class RedisStreamPartition(StatefulSourcePartition[RawFrame, str | None]):
         self._group_ready = False
 
         self._retry_at: float | None = None
-        self._backoff_s = reconnect_initial_s
-        self._failures = 0
         self._connected_once = False
         self._lost_connection = False
         self._warned_no_frame = False
@@ -490,34 +358,31 @@ class RedisStreamPartition(StatefulSourcePartition[RawFrame, str | None]):
             what = "connection failed"
         else:
             what = "error reply"
-        self._failures += 1
-        delay = self._backoff_s
+        delay = self._backoff.next_delay()
         self._retry_at = self._clock() + delay
-        self._backoff_s = min(self._backoff_s * 2, self._reconnect_max_s)
         log.warning(
             "redis source: %s at %s (attempt %d, next in %.1f s): %s",
             what,
             self._target,
-            self._failures,
+            self._backoff.failures,
             delay,
             _scrub(str(exc), self._url),
         )
 
     def _succeeded(self) -> None:
-        if self._failures:
+        if self._backoff.failures:
             log.info(
                 "redis source: reading from %s again after %d failed attempts",
                 self._target,
-                self._failures,
+                self._backoff.failures,
             )
         if self._lost_connection:
             if self._metrics is not None:
                 self._metrics.source_reconnects.labels("redis").inc()
             self._lost_connection = False
         self._connected_once = True
-        self._failures = 0
+        self._backoff.reset()
         self._retry_at = None
-        self._backoff_s = self._reconnect_initial_s
 
 
 def _error_kind(exc: Exception) -> str:
