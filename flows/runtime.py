@@ -23,6 +23,7 @@ from types import FrameType
 from domain.config import ConfigError, SnifferConfig, load_config
 from domain.metrics import Metrics
 from domain.shutdown import Shutdown
+from flows.endpoints import check_extras
 from observability import MetricsEndpoint, SnapshotFile, StatusLine, snapshot_json
 from observability.periodic import Periodic
 
@@ -141,6 +142,9 @@ def start_observability(config: SnifferConfig, metrics: Metrics, pid: int) -> Ca
 
 def start_process() -> Process:
     config = load_config_or_exit()
+    # A missing optional dependency is a configuration problem too: one line, exit 2, before
+    # anything starts.
+    check_extras(config)
     setup_logging(config.log_level)
     pid = process_id()
     metrics = Metrics(capacity=config.stream_buffer_capacity)
