@@ -1,7 +1,7 @@
 """The whole job's speed: throughput against a plain-Python loop, the synthetic source's own cost,
 latency from frame arrival to sink acknowledgement, and scaling from one to two processes.
 
-    .venv/bin/python -m benchmarks.throughput            # 200,000 frames, about 1 minute
+    .venv/bin/python -m benchmarks.throughput            # 200,000 frames
     .venv/bin/python -m benchmarks.throughput --quick    # 50,000 frames
 
 Prints a table and writes benchmarks/results/throughput.json (throughput-quick.json with
@@ -32,8 +32,6 @@ import argparse
 import base64
 import contextlib
 import json
-import os
-import platform
 import subprocess
 import tempfile
 import time
@@ -50,6 +48,7 @@ from bytewax.testing import run_main
 from prometheus_client import CollectorRegistry
 
 from benchmarks.frames import write_frames
+from benchmarks.record import machine, results_file, write_results
 from connectors.replay import ReplaySource
 from connectors.synthetic import SyntheticSource
 from domain.config import load_config
@@ -58,8 +57,6 @@ from domain.models import Batch, RawFrame
 from flows.pipeline import build_flow
 from localcluster.jobrun import ROOT, start_job
 from localcluster.options import free_port
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 PUMP_FUN = "6EF8rrecthR5Dkzon8Nwu78hRvfCKubJ14M5uBEwF6P"
 RAYDIUM = "675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8"
@@ -146,7 +143,7 @@ def run_job(path: Path, processes: int, workdir: Path) -> dict[str, Any]:
 
     Each process writes its snapshot file every 50 ms; the rate is taken between the moments
     10 % and 90 % of the frames were seen, so start-up (a cluster's processes connecting to each
-    other can take a second) and the final drain do not count.
+    other) and the final drain do not count.
     """
     addresses = ";".join(f"127.0.0.1:{free_port()}" for _ in range(processes))
     snapshots = [workdir / f"snapshot-{i}.json" for i in range(processes)]
@@ -283,7 +280,7 @@ def main() -> None:
     two_rate = max(r["steady_frames_per_s"] for r in two)
     results = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": machine(),
         "frames": count,
         "file_mb": round(size_mb, 1),
         "plain_loop_frames_per_s": round(plain_rate),
@@ -302,9 +299,8 @@ def main() -> None:
         "latency_at_10k": latency,
         "candidates": one[0]["candidates_sent"],
     }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / ("throughput-quick.json" if args.quick else "throughput.json")
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    out = results_file("throughput", args.quick)
+    write_results(out, results)
 
     rows = [
         ("plain loop (same job, one Python loop)", f"{plain_rate:,.0f} frames/s", ""),
