@@ -12,7 +12,7 @@ from pathlib import Path
 import base58
 import orjson
 
-from connectors import solana_wire as wire
+from solwire.frames import logs_notification
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 CREATE_EVENT = bytes.fromhex("1b72a94ddeeb6376")
@@ -80,7 +80,7 @@ def frames(count: int, launch_share: float = 0.01, seed: int = 1) -> Iterator[by
         else:
             logs = rng.choice(TRADES)
         slot += n % 7 == 0
-        yield wire.logs_notification(
+        yield logs_notification(
             slot=slot,
             signature=base58.b58encode(rng.randbytes(64)).decode(),
             err=None,

@@ -53,10 +53,10 @@ from prometheus_client import CollectorRegistry
 
 from benchmarks.frames import write_frames
 from connectors.replay import ReplaySource
-from connectors.synthetic import SyntheticSource
 from domain.config import load_config
 from domain.metrics import Metrics, conservation_problems
 from domain.models import Batch, RawFrame
+from fakechain import SyntheticSource
 from flows.pipeline import build_flow
 
 ROOT = Path(__file__).resolve().parents[1]

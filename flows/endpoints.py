@@ -13,12 +13,12 @@ from connectors.redis_streams import RedisStreamSource, RedisStreamTransport
 from connectors.replay import ReplaySource
 from connectors.simulated_delay import DelayedTransport
 from connectors.solana_ws import SolanaWsSource
-from connectors.synthetic import SyntheticSource
 from connectors.webhook import WebhookTransport
 from domain.config import SnifferConfig
 from domain.metrics import Metrics
 from domain.models import RawFrame
 from domain.transport import Transport
+from fakechain import SyntheticSource
 
 
 def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSource[RawFrame, Any]:

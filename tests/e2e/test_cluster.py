@@ -20,8 +20,8 @@ import orjson
 import pytest
 
 from connectors.recorder import as_line
-from connectors.synthetic import generate_range
 from domain.metrics import SNAPSHOT_KEYS, conservation_problems
+from fakechain import generate_range
 from flows.cluster import NETWORK_LINE, parse_args, sum_snapshots
 from tests.deploy.support import free_port_run
 from tests.jobs import ROOT, JobResult, job_env, run_job, wait_for_lines, without_time

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from connectors.synthetic import generate_range
+from fakechain import generate_range
 from tests.connectors.http_server import HttpServer
 from tests.connectors.redis_server import start_redis
 from tests.jobs import finish_job, run_job, start_job
