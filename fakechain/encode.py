@@ -37,7 +37,7 @@ from solwire.events import (
     encode_ray_swap_base_in_log,
 )
 from solwire.frames import instruction_error, logs_notification
-from solwire.logs import Invoke, render_logs, truncate_logs
+from solwire.logs import Invoke, initialize2_line, render_logs, truncate_logs
 from solwire.programs import LAMPORTS_PER_SOL, TOKEN_2022_PROGRAM
 
 if TYPE_CHECKING:
@@ -255,15 +255,10 @@ def raydium_init(
         pc_amount = rng.randrange(1, 500) * 10**9 + rng.randrange(0, 10**9)
     extra = rng.randrange(-4000, 4000)
     err: Any = None
+    arguments = initialize2_line(nonce, open_time, pc_amount, coin_amount)
     if kind == FAILED_LAUNCH:
-        instructions = shapes.raydium_initialize2_repeat(
-            nonce=nonce,
-            open_time=open_time,
-            init_pc_amount=pc_amount,
-            init_coin_amount=coin_amount,
-            pool=b58encode(rng.randbytes(32)),
-            extra=extra,
-        )
+        pool = b58encode(rng.randbytes(32))
+        instructions = shapes.raydium_initialize2_repeat(arguments, pool, extra)
         err = instruction_error(4, shapes.RAYDIUM_REPEAT_CREATE_AMM)
         limit = rng.choice((300_000, 400_000))
     else:
@@ -277,14 +272,7 @@ def raydium_init(
             coin_amount=coin_amount,
             market=rng.randbytes(32),
         )
-        instructions = shapes.raydium_initialize2(
-            nonce=nonce,
-            open_time=open_time,
-            init_pc_amount=pc_amount,
-            init_coin_amount=coin_amount,
-            init_log=init_log,
-            extra=extra,
-        )
+        instructions = shapes.raydium_initialize2(arguments, init_log, extra)
         limit = 800_000
     logs = render_logs(instructions, limit)
     truth = LaunchTruth(launchpad=RAYDIUM_AMM_V4, instruction="initialize2")

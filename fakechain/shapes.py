@@ -14,7 +14,6 @@ import functools
 from solwire.logs import (
     Invoke,
     anchor_error_line,
-    initialize2_line,
     program_data_line,
     program_log,
     ray_log_line,
@@ -107,6 +106,7 @@ _METAPLEX_CREATE = Invoke(
     static=True,
 )
 _OPENBOOK_INIT = Invoke(OPENBOOK_PROGRAM, (), 2319, static=True)
+_SYNC_NATIVE = _token("Instruction: SyncNative", 3045)
 _TRANSFER = _token("Instruction: Transfer", 4645)
 _TRANSFER_OTHER = _token("Instruction: Transfer", 4736)
 _TRANSFER_CHECKED_2022 = _token("Instruction: TransferChecked", 2562, TOKEN_2022_PROGRAM)
@@ -119,10 +119,31 @@ PUMP_TOO_MUCH_SOL = 6002
 _PUMP_TOO_MUCH_SOL_MESSAGE = "slippage: Too much SOL required to buy the given amount of tokens."
 
 
+def _pump(
+    instruction: str,
+    steps: tuple[str | Invoke, ...],
+    cost: int,
+    returns: str | None = None,
+    fails_with: int | None = None,
+) -> Invoke:
+    """A pump.fun instruction: its ``Instruction:`` line, then what it does."""
+    body = (program_log(f"Instruction: {instruction}"), *steps)
+    return Invoke(PUMP_FUN_PROGRAM, body, cost, returns, fails_with)
+
+
+def _event_legacy(event: bytes) -> tuple[str | Invoke, ...]:
+    """The 2024 program emits its event after the self-CPI."""
+    return (_PUMP_EVENT_CPI_LEGACY, program_data_line(event))
+
+
+def _event(event: bytes) -> tuple[str | Invoke, ...]:
+    """The current program emits its event before the self-CPI."""
+    return (program_data_line(event), _PUMP_EVENT_CPI)
+
+
 def pump_create_legacy(create_event: bytes, extra: int = 0) -> Invoke:
     """pump.fun ``create`` (2024): SPL Token mint, Metaplex metadata, event after the self-CPI."""
-    body: tuple[str | Invoke, ...] = (
-        program_log("Instruction: Create"),
+    steps: tuple[str | Invoke, ...] = (
         SYSTEM_IX,
         _token("Instruction: InitializeMint2", 2780),
         SYSTEM_IX,
@@ -130,17 +151,14 @@ def pump_create_legacy(create_event: bytes, extra: int = 0) -> Invoke:
         _METAPLEX_CREATE,
         _token("Instruction: MintTo", 4492),
         _token("Instruction: SetAuthority", 2911),
-        _PUMP_EVENT_CPI_LEGACY,
-        program_data_line(create_event),
     )
-    return Invoke(PUMP_FUN_PROGRAM, body, 51622 + extra)
+    return _pump("Create", (*steps, *_event_legacy(create_event)), 51622 + extra)
 
 
 def pump_create_v2(create_event: bytes, extra: int = 0) -> Invoke:
     """pump.fun ``create_v2`` (2025-): Token-2022 mint with metadata extension, event before
     the self-CPI."""
-    body: tuple[str | Invoke, ...] = (
-        program_log("Instruction: CreateV2"),
+    steps: tuple[str | Invoke, ...] = (
         SYSTEM_IX,
         _token("MetadataPointerInstruction::Initialize", 925, TOKEN_2022_PROGRAM),
         _token("Instruction: InitializeMint2", 1772, TOKEN_2022_PROGRAM),
@@ -151,63 +169,30 @@ def pump_create_v2(create_event: bytes, extra: int = 0) -> Invoke:
         _token("TokenMetadataInstruction: UpdateAuthority", 3871, TOKEN_2022_PROGRAM),
         _token("Instruction: MintTo", 1714, TOKEN_2022_PROGRAM),
         _token("Instruction: SetAuthority", 1044, TOKEN_2022_PROGRAM),
-        program_data_line(create_event),
-        _PUMP_EVENT_CPI,
     )
-    return Invoke(PUMP_FUN_PROGRAM, body, 64490 + extra)
+    return _pump("CreateV2", (*steps, *_event(create_event)), 64490 + extra)
 
 
 def pump_buy_legacy(trade_event: bytes, extra: int = 0) -> Invoke:
     """pump.fun ``buy`` (2024 program): token transfer, two SOL transfers, event."""
-    body: tuple[str | Invoke, ...] = (
-        program_log("Instruction: Buy"),
-        _TRANSFER,
-        SYSTEM_IX,
-        SYSTEM_IX,
-        _PUMP_EVENT_CPI_LEGACY,
-        program_data_line(trade_event),
-    )
-    return Invoke(PUMP_FUN_PROGRAM, body, 29009 + extra)
+    steps = (_TRANSFER, SYSTEM_IX, SYSTEM_IX, *_event_legacy(trade_event))
+    return _pump("Buy", steps, 29009 + extra)
 
 
 def pump_sell_legacy(trade_event: bytes, extra: int = 0) -> Invoke:
-    body: tuple[str | Invoke, ...] = (
-        program_log("Instruction: Sell"),
-        _TRANSFER,
-        _PUMP_EVENT_CPI_LEGACY,
-        program_data_line(trade_event),
-    )
-    return Invoke(PUMP_FUN_PROGRAM, body, 25270 + extra)
+    return _pump("Sell", (_TRANSFER, *_event_legacy(trade_event)), 25270 + extra)
 
 
 def pump_buy(trade_event: bytes, extra: int = 0) -> Invoke:
     """pump.fun ``buy`` (current program): fee lookup, Token-2022 transfer, SOL transfers to the
     curve, the fee recipients and the creator vault, event before the self-CPI."""
-    body: tuple[str | Invoke, ...] = (
-        program_log("Instruction: Buy"),
-        SYSTEM_IX,
-        _GET_FEES,
-        _TRANSFER_CHECKED_2022,
-        SYSTEM_IX,
-        SYSTEM_IX,
-        SYSTEM_IX,
-        SYSTEM_IX,
-        SYSTEM_IX,
-        program_data_line(trade_event),
-        _PUMP_EVENT_CPI,
-    )
-    return Invoke(PUMP_FUN_PROGRAM, body, 63106 + extra)
+    steps = (SYSTEM_IX, _GET_FEES, _TRANSFER_CHECKED_2022, *(SYSTEM_IX,) * 5, *_event(trade_event))
+    return _pump("Buy", steps, 63106 + extra)
 
 
 def pump_sell(trade_event: bytes, extra: int = 0) -> Invoke:
-    body: tuple[str | Invoke, ...] = (
-        program_log("Instruction: Sell"),
-        _GET_FEES,
-        _TRANSFER_CHECKED_2022,
-        program_data_line(trade_event),
-        _PUMP_EVENT_CPI,
-    )
-    return Invoke(PUMP_FUN_PROGRAM, body, 41230 + extra)
+    steps = (_GET_FEES, _TRANSFER_CHECKED_2022, *_event(trade_event))
+    return _pump("Sell", steps, 41230 + extra)
 
 
 def pump_buy_failing(sol_cap: int, sol_needed: int, legacy: bool, extra: int = 0) -> Invoke:
@@ -221,19 +206,9 @@ def pump_buy_failing(sol_cap: int, sol_needed: int, legacy: bool, extra: int = 0
     )
     lines = (program_log(f"Left: {sol_cap}"), program_log(f"Right: {sol_needed}"))
     if legacy:
-        return Invoke(
-            PUMP_FUN_PROGRAM,
-            (program_log("Instruction: Buy"), error, *lines),
-            16420 + extra,
-            fails_with=PUMP_TOO_MUCH_SOL,
-        )
-    return Invoke(
-        PUMP_FUN_PROGRAM,
-        (program_log("Instruction: Buy"), _GET_FEES, error, *lines),
-        50559 + extra,
-        returns=PUMP_FEES_RETURN,
-        fails_with=PUMP_TOO_MUCH_SOL,
-    )
+        return _pump("Buy", (error, *lines), 16420 + extra, fails_with=PUMP_TOO_MUCH_SOL)
+    steps = (_GET_FEES, error, *lines)
+    return _pump("Buy", steps, 50559 + extra, PUMP_FEES_RETURN, PUMP_TOO_MUCH_SOL)
 
 
 def raydium_swap_direct(ray_log: bytes, extra: int = 0) -> list[Invoke]:
@@ -282,20 +257,15 @@ def raydium_swap_routed(
     return [route, close, COMPUTE_BUDGET_IX, COMPUTE_BUDGET_IX]
 
 
-def raydium_initialize2(
-    *,
-    nonce: int,
-    open_time: int,
-    init_pc_amount: int,
-    init_coin_amount: int,
-    init_log: bytes,
-    extra: int = 0,
-) -> list[Invoke]:
-    """A Raydium AMM v4 pool creation (``initialize2``) with its ``InitLog``."""
+def raydium_initialize2(arguments: str, init_log: bytes, extra: int = 0) -> list[Invoke]:
+    """A Raydium AMM v4 pool creation (``initialize2``) with its ``InitLog``.
+
+    `arguments` is the line Raydium logs first (`solwire.logs.initialize2_line`).
+    """
     body: tuple[str | Invoke, ...] = (
-        initialize2_line(nonce, open_time, init_pc_amount, init_coin_amount),
+        arguments,
         SYSTEM_IX,
-        _token("Instruction: SyncNative", 3045),
+        _SYNC_NATIVE,
         *(SYSTEM_IX,) * 6,
         _token("Instruction: InitializeMint", 2920),
         *(SYSTEM_IX,) * 3,
@@ -322,20 +292,12 @@ def raydium_initialize2(
 RAYDIUM_REPEAT_CREATE_AMM = 49
 
 
-def raydium_initialize2_repeat(
-    *,
-    nonce: int,
-    open_time: int,
-    init_pc_amount: int,
-    init_coin_amount: int,
-    pool: str,
-    extra: int = 0,
-) -> list[Invoke]:
+def raydium_initialize2_repeat(arguments: str, pool: str, extra: int = 0) -> list[Invoke]:
     """An ``initialize2`` that fails with ``RepeatCreateAmm``: the create line is still logged."""
     body: tuple[str | Invoke, ...] = (
-        initialize2_line(nonce, open_time, init_pc_amount, init_coin_amount),
+        arguments,
         SYSTEM_IX,
-        _token("Instruction: SyncNative", 3045),
+        _SYNC_NATIVE,
         program_log(pool),
         program_log("Error: RepeatCreateAmm"),
     )
