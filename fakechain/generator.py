@@ -40,19 +40,9 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from fakechain import encode
+from fakechain import encode, truth
 from fakechain.encode import BASE_SLOT, FRAMES_PER_SLOT, PARAMS
-from fakechain.truth import (
-    DUPLICATE,
-    FAILED_LAUNCH,
-    PUMP_CREATE,
-    PUMP_CREATE_V2,
-    PUMP_TRADE,
-    RAYDIUM_INIT,
-    RAYDIUM_SWAP,
-    TRUNCATED_LAUNCH,
-    SyntheticTx,
-)
+from fakechain.truth import SyntheticTx
 from solwire.base58 import b58encode, signature_from_entropy
 
 if TYPE_CHECKING:
@@ -65,10 +55,10 @@ FAILED_LAUNCH_SHARE = 0.002
 DUPLICATE_SHARE = 0.005
 #: How successful launches split (shares of ``launch_ratio``), in draw order.
 LAUNCH_MIX = (
-    (PUMP_CREATE_V2, 0.55),
-    (PUMP_CREATE, 0.27),
-    (RAYDIUM_INIT, 0.15),
-    (TRUNCATED_LAUNCH, 0.03),
+    (truth.PUMP_CREATE_V2, 0.55),
+    (truth.PUMP_CREATE, 0.27),
+    (truth.RAYDIUM_INIT, 0.15),
+    (truth.TRUNCATED_LAUNCH, 0.03),
 )
 #: Share of pump.fun among the ordinary (non-launch) frames; Raydium swaps are the rest.
 PUMP_TRADE_SHARE = 0.7
@@ -154,10 +144,10 @@ class SyntheticGenerator:
                 if v < threshold:
                     return kind
         if u < self._t_failed:
-            return FAILED_LAUNCH
+            return truth.FAILED_LAUNCH
         if u < self._t_duplicate:
-            return DUPLICATE
-        return PUMP_TRADE if v < self._t_pump_trade else RAYDIUM_SWAP
+            return truth.DUPLICATE
+        return truth.PUMP_TRADE if v < self._t_pump_trade else truth.RAYDIUM_SWAP
 
     def payload(self, index: int) -> bytes:
         return self.tx(index).payload
@@ -172,16 +162,16 @@ class SyntheticGenerator:
         u = int.from_bytes(d[:8], "little")
         v = int.from_bytes(d[8:16], "little")
         kind = self._kind(u, v)
-        if kind == DUPLICATE:
+        if kind == truth.DUPLICATE:
             dup = self._duplicate(index, d)
             if dup is not None:
                 return dup
-            kind = PUMP_TRADE if v < self._t_pump_trade else RAYDIUM_SWAP
+            kind = truth.PUMP_TRADE if v < self._t_pump_trade else truth.RAYDIUM_SWAP
         signature = signature_from_entropy(d[16:104])
         slot = BASE_SLOT + index // FRAMES_PER_SLOT
-        if kind == PUMP_TRADE:
+        if kind == truth.PUMP_TRADE:
             return encode.pump_trade(index, d, signature, slot, self.pump_subscription)
-        if kind == RAYDIUM_SWAP:
+        if kind == truth.RAYDIUM_SWAP:
             return encode.raydium_swap(index, d, signature, slot, self.raydium_subscription)
         return self._launch(index, kind, d, signature, slot)
 
@@ -190,7 +180,11 @@ class SyntheticGenerator:
         target = -1
         if w[0] % 2 == 0 and self._t_launch:
             for back in range(1, min(DUPLICATE_LOOKBACK, index) + 1):
-                if self.kind(index - back) in (PUMP_CREATE, PUMP_CREATE_V2, RAYDIUM_INIT):
+                if self.kind(index - back) in (
+                    truth.PUMP_CREATE,
+                    truth.PUMP_CREATE_V2,
+                    truth.RAYDIUM_INIT,
+                ):
                     target = index - back
                     break
         if target < 0:
@@ -200,7 +194,7 @@ class SyntheticGenerator:
         original = self.tx(target)
         if original.duplicate_of is not None:
             target = original.duplicate_of
-        return dataclasses.replace(original, index=index, kind=DUPLICATE, duplicate_of=target)
+        return dataclasses.replace(original, index=index, kind=truth.DUPLICATE, duplicate_of=target)
 
     # -- launches (rare: Faker and a full Random are affordable here) --------------------------
 
@@ -214,7 +208,9 @@ class SyntheticGenerator:
 
     def _launch(self, index: int, kind: str, d: bytes, signature: str, slot: int) -> SyntheticTx:
         rng = random.Random(d[104:168])
-        if kind == RAYDIUM_INIT or (kind == FAILED_LAUNCH and rng.random() > FAILED_PUMP_SHARE):
+        if kind == truth.RAYDIUM_INIT or (
+            kind == truth.FAILED_LAUNCH and rng.random() > FAILED_PUMP_SHARE
+        ):
             return encode.raydium_init(index, kind, rng, signature, slot, self.raydium_subscription)
         pool = self._serial_pools[index % self.partitions]
         return encode.pump_launch(

@@ -18,11 +18,11 @@ import orjson
 import pytest
 
 from domain.models import PUMP_FUN, RAYDIUM_AMM_V4
-from fakechain import (
-    BASE_SLOT,
+from fakechain import SyntheticGenerator, SyntheticTx, generate, generate_range, generator_for
+from fakechain.encode import BASE_SLOT, FRAMES_PER_SLOT
+from fakechain.truth import (
     DUPLICATE,
     FAILED_LAUNCH,
-    FRAMES_PER_SLOT,
     KINDS,
     LAUNCH_KINDS,
     PUMP_CREATE,
@@ -31,11 +31,6 @@ from fakechain import (
     RAYDIUM_INIT,
     RAYDIUM_SWAP,
     TRUNCATED_LAUNCH,
-    SyntheticGenerator,
-    SyntheticTx,
-    generate,
-    generate_range,
-    generator_for,
 )
 from solwire.logs import LOG_BYTES_LIMIT
 from solwire.programs import (

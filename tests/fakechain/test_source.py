@@ -14,13 +14,8 @@ from bytewax.recovery import RecoveryConfig, init_db_dir
 from bytewax.testing import TestingSink, cluster_main, run_main
 
 from domain.models import RawFrame
-from fakechain import (
-    DEFAULT_BATCH_SIZE,
-    SyntheticPartition,
-    SyntheticSource,
-    frames_of_partition,
-    generate,
-)
+from fakechain import SyntheticSource, frames_of_partition, generate
+from fakechain.source import DEFAULT_BATCH_SIZE, SyntheticPartition
 
 SEED = 31
 
