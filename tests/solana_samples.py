@@ -1,6 +1,6 @@
 """Real Solana samples for tests: loading them, and converting them between frame formats.
 
-The samples in tests/fixtures/ are verbatim copies of /shared/fixtures/solana/ (each with its
+The samples in tests/fixtures/ are verbatim captures of mainnet data (each with its
 ``.source.txt``). A ``logsNotification`` carries ``value.logs``, which equal ``meta.logMessages``
 of the same transaction, so a getTransaction, Helius or blockSubscribe sample converts into a
 logsNotification without loss; the ``converted_*`` fixtures were written by the functions below

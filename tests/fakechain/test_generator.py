@@ -40,7 +40,7 @@ from solwire.programs import (
     SYSTEM_PROGRAM,
     TOKEN_2022_PROGRAM,
 )
-from tests.fakechain.test_wire import read_create_event, read_trade_event
+from tests.solwire.test_writers import read_create_event, read_trade_event
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -1,4 +1,4 @@
-"""The wire encoders of the synthetic source, checked against independent readers and real data."""
+"""The wire writers (base58, Borsh events, log lines), checked against independent readers."""
 
 from __future__ import annotations
 
