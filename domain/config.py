@@ -35,6 +35,8 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from solwire.programs import KNOWN_LAUNCHPAD_PROGRAMS
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on 3.10
@@ -43,8 +45,6 @@ else:  # pragma: no cover - exercised only on 3.10
 ENV_PREFIX = "SNIFFER_"
 CONFIG_FILE_ENV = "SNIFFER_CONFIG"
 PRESET_ENV = "SNIFFER_PRESET"
-
-from solwire.programs import KNOWN_LAUNCHPAD_PROGRAMS  # noqa: E402 (after the tomllib switch)
 
 #: The seed's deployment recommendations (contract, "Presets"). Only what differs from the
 #: defaults is listed; `standard` is the defaults themselves.

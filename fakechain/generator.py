@@ -10,7 +10,7 @@ What the stream holds (shares of all frames, ``r`` = ``launch_ratio``):
 ================  ===========================  ============================================
 kind              share                        what it is
 ================  ===========================  ============================================
-shapes.pump_create_v2    0.55 r                       pump.fun ``CreateV2`` + the creator's Buy
+pump_create_v2    0.55 r                       pump.fun ``CreateV2`` + the creator's Buy
 pump_create       0.27 r                       pump.fun legacy ``Create`` + the creator's Buy
 raydium_init      0.15 r                       Raydium AMM v4 ``initialize2`` (no mint in logs)
 truncated_launch  0.03 r                       a pump.fun create cut by ``Log truncated``
