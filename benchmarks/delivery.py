@@ -62,6 +62,7 @@ from domain.shutdown import Shutdown
 from domain.transport import Transport
 from flows.endpoints import make_transport
 from flows.pipeline import build_flow
+from flows.settings import delivery_settings
 from operators.batch_sender import BatchSender
 from operators.delivery import deliver
 from operators.stream_buffer import StreamBuffers
@@ -265,7 +266,7 @@ def run_delivery(
     feed = BatchFeed(batch, config.batch_size, seconds, rate, metrics, shutdown)
     flow = Dataflow("delivery_benchmark")
     batches = op.input("batches", flow, feed)
-    deliver("deliver", batches, config, metrics, consumer(delay_s), shutdown)
+    deliver("deliver", batches, delivery_settings(config), metrics, consumer(delay_s), shutdown)
     run_main(flow)
     window, snap = feed.window, metrics.snapshot()
     return Run(

@@ -34,9 +34,7 @@ import contextlib
 import json
 import os
 import platform
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -58,8 +56,9 @@ from domain.metrics import Metrics, conservation_problems
 from domain.models import Batch, RawFrame
 from fakechain import SyntheticSource
 from flows.pipeline import build_flow
+from localcluster.jobrun import ROOT, start_job
+from localcluster.options import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 PUMP_FUN = "6EF8rrecthR5Dkzon8Nwu78hRvfCKubJ14M5uBEwF6P"
@@ -137,32 +136,9 @@ def plain_loop(path: Path, prefilter: bool = False) -> tuple[int, int, float]:
     return frames, candidates, time.perf_counter() - started
 
 
-def _job_env(settings: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SNIFFER_")}
-    env.update(
-        {
-            "SNIFFER_SINK": "null",
-            "SNIFFER_METRICS_PORT": "0",
-            "SNIFFER_STATUS_INTERVAL_S": "0",
-            "SNIFFER_LOG_LEVEL": "WARNING",
-            **settings,
-        }
-    )
-    return env
-
-
-def _snapshot_of(stderr: str) -> dict[str, Any]:
-    snapshot: dict[str, Any] = json.loads(stderr.strip().splitlines()[-1])
-    problems = conservation_problems(snapshot)
-    if problems:
-        raise RuntimeError(f"conservation broken: {problems}")
-    return snapshot
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+#: What every benchmark run of the job sets unless it says otherwise: candidates thrown away
+#: after the sink step, and only warnings logged.
+JOB_DEFAULTS = {"SNIFFER_SINK": "null", "SNIFFER_LOG_LEVEL": "WARNING"}
 
 
 def run_job(path: Path, processes: int, workdir: Path) -> dict[str, Any]:
@@ -172,32 +148,22 @@ def run_job(path: Path, processes: int, workdir: Path) -> dict[str, Any]:
     10 % and 90 % of the frames were seen, so start-up (a cluster's processes connecting to each
     other can take a second) and the final drain do not count.
     """
-    addresses = ";".join(f"127.0.0.1:{_free_port()}" for _ in range(processes))
+    addresses = ";".join(f"127.0.0.1:{free_port()}" for _ in range(processes))
     snapshots = [workdir / f"snapshot-{i}.json" for i in range(processes)]
     for snap in snapshots:
         snap.unlink(missing_ok=True)
     procs = []
     for i in range(processes):
-        env = _job_env(
-            {
-                "SNIFFER_SOURCE": "replay",
-                "SNIFFER_REPLAY_PATH": str(path),
-                "SNIFFER_REPLAY_PARTITIONS": str(processes),
-                "SNIFFER_SNAPSHOT_PATH": str(snapshots[i]),
-                "SNIFFER_SNAPSHOT_INTERVAL_S": "0.05",
-            }
-        )
+        settings = {
+            **JOB_DEFAULTS,
+            "SNIFFER_SOURCE": "replay",
+            "SNIFFER_REPLAY_PATH": str(path),
+            "SNIFFER_REPLAY_PARTITIONS": str(processes),
+            "SNIFFER_SNAPSHOT_PATH": str(snapshots[i]),
+            "SNIFFER_SNAPSHOT_INTERVAL_S": "0.05",
+        }
         cluster = ["-i", str(i), "-a", addresses] if processes > 1 else []
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "bytewax.run", "flows.sniffer", *cluster],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
+        procs.append(start_job(settings, *cluster, stdout=subprocess.DEVNULL))
     samples: list[tuple[float, int]] = []
     while any(p.poll() is None for p in procs):
         seen = 0

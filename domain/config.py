@@ -1,6 +1,6 @@
 """`SnifferConfig`: every runtime parameter of the job in one validated object.
 
-Where a value comes from, highest first (docs/contract.md, "Running it"):
+Where a value comes from, highest first (the contract, "Running it"):
 
 1. environment variables ``SNIFFER_<FIELD>`` (lists as JSON),
 2. the TOML file named by ``SNIFFER_CONFIG``,
@@ -9,7 +9,8 @@ Where a value comes from, highest first (docs/contract.md, "Running it"):
 
 `load_config` turns every problem (a bad value, an unknown key, an unreadable file, an unknown
 preset) into a `ConfigError` holding one line per problem, so the job can print them all and exit 2
-before the dataflow starts.
+before the dataflow starts. Every rule about a value is checked here and only here: the steps and
+connectors take the values as given (flows/settings.py hands each one its share).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -101,7 +103,7 @@ class SnifferConfig(BaseSettings):
 
     # --- sources ---
     source: Literal["synthetic", "replay", "solana_ws", "redis", "kafka"] = "synthetic"
-    synthetic_rate: float = Field(200.0, ge=0)
+    synthetic_rate: float = Field(200.0, ge=0, allow_inf_nan=False)
     synthetic_launch_ratio: float = Field(0.01, ge=0, le=1)
     synthetic_total: int | None = Field(None, ge=0)
     synthetic_seed: int = 1
@@ -261,12 +263,12 @@ def load_config(environ: Mapping[str, str] | None = None) -> SnifferConfig:
             return SnifferConfig(**merged)
         return _with_environ(environ, merged)
     except ValidationError as exc:
-        problems = _describe(exc)
-        if not any(line.startswith("configuration: ") for line in problems):
-            # Pydantic skips model-level checks once a field failed; run them on the raw values
-            # so that one run reports every problem, not the next one after each fix.
-            raw = {**merged, **_settings_from_env(environ)}
-            problems += [f"configuration: {p}" for p in _cross_field_problems(raw)]
+        # The model-level check reports its problems as one joined message, and pydantic skips
+        # it once a field failed: list them from the raw values instead, one line each, so that
+        # one run reports every problem, not the next one after each fix.
+        problems = [line for line in _describe(exc) if not line.startswith("configuration: ")]
+        raw = {**merged, **_settings_from_env(environ)}
+        problems += [f"configuration: {p}" for p in _cross_field_problems(raw)]
         raise ConfigError(problems) from None
     except SettingsError as exc:
         raise ConfigError([_describe_settings_error(exc, environ)]) from None
@@ -294,6 +296,7 @@ def _cross_field_problems(values: Mapping[str, Any]) -> list[str]:
         problems.append("sink=jsonl needs sink_path")
     if sink in ("redis", "webhook", "kafka") and values.get("sink_url") is None:
         problems.append(f"sink={sink} needs sink_url")
+    problems += _address_problems(values)
     try:
         low = values.get("filter_min_initial_buy_sol")
         high = values.get("filter_max_initial_buy_sol")
@@ -305,6 +308,52 @@ def _cross_field_problems(values: Mapping[str, Any]) -> list[str]:
     except (TypeError, ValueError):
         pass  # already reported as a field error
     return problems
+
+
+def _secret_text(value: Any) -> str | None:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+def _address_problems(values: Mapping[str, Any]) -> list[str]:
+    """The forms of the sink's and source's addresses. A problem names the field, never the
+    address: it may carry a password."""
+    problems = []
+    sink_url = _secret_text(values.get("sink_url"))
+    if values.get("sink") == "webhook" and isinstance(sink_url, str):
+        try:
+            parts = urlsplit(sink_url)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            problems.append("sink_url: not a usable webhook URL")
+        else:
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                problems.append("sink_url: the webhook URL must be http:// or https:// with a host")
+            elif (parts.username is not None or parts.password is not None) and _secret_text(
+                values.get("sink_token")
+            ):
+                problems.append(
+                    "sink_url carries credentials and sink_token is set too; give one of them"
+                )
+    for role, field in (("source", "source_url"), ("sink", "sink_url")):
+        brokers = _secret_text(values.get(field))
+        if values.get(role) != "kafka" or not isinstance(brokers, str):
+            continue
+        entries = [_without_scheme(entry.strip()).rstrip("/") for entry in brokers.split(",")]
+        if any("@" in entry for entry in entries):
+            problems.append(
+                f"{field}: Kafka brokers are host:port; "
+                "credentials in the address are not supported"
+            )
+        elif not any(entries):
+            problems.append(f"{field}: no Kafka broker given (expected host:port[,host:port...])")
+    return problems
+
+
+def _without_scheme(broker: str) -> str:
+    for scheme in ("kafka://", "tcp://", "plaintext://"):
+        if broker.lower().startswith(scheme):
+            return broker[len(scheme) :]
+    return broker
 
 
 def _with_environ(environ: Mapping[str, str], merged: dict[str, Any]) -> SnifferConfig:

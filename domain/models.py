@@ -1,8 +1,7 @@
 """The records that travel through the dataflow.
 
 Plain slotted dataclasses, not pydantic models: one of these is built per frame on the hot path,
-and a validated model costs several times more than the decode itself (see docs/bytewax.md in the
-team notes: a `model_validate` per item cut throughput sixfold).
+and a validated model costs several times more than the decode itself.
 
 Times are seconds since the Unix epoch (``time.time()``), so they mean the same thing in every
 process of a cluster and survive pickling into recovery snapshots.
@@ -10,6 +9,7 @@ process of a cluster and survive pickling into recovery snapshots.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -29,6 +29,10 @@ SLOT_SECONDS = 0.4
 HIGH = "HIGH"
 LOW = "LOW"
 PRIORITIES = (HIGH, LOW)
+
+#: Where the send path writes the dead-letter lines of candidates it gives up on (dropped,
+#: stale, failed): one call per group of lines, each line a complete JSON record.
+DeadLetterWriter = Callable[[list[bytes]], None]
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass takes 2.5x longer to build, per frame

@@ -26,6 +26,7 @@ from domain.models import HIGH, LOW, Candidate, InvalidFrame, Launch, RawFrame
 from domain.shutdown import Shutdown
 from domain.transport import Transport
 from flows.endpoints import make_source, make_transport
+from flows.settings import delivery_settings, filter_settings, scoring_settings
 from operators.batching import batch_candidates
 from operators.dedup import dedup_launches
 from operators.delivery import deliver
@@ -76,8 +77,8 @@ def build_flow(
 
     keyed = op.key_on("one_key", detected.launches, _one_key)
     unique = dedup_launches("dedup", keyed, config.dedup_capacity, metrics)
-    kept = filter_launches("filter", unique, config, metrics)
-    candidates = score_launches("score", kept, config)
+    kept = filter_launches("filter", unique, filter_settings(config), metrics)
+    candidates = score_launches("score", kept, scoring_settings(config))
 
     by_priority = op.branch("priority", candidates, _is_high)
     timeout = timedelta(milliseconds=config.batch_timeout_ms)
@@ -87,7 +88,7 @@ def build_flow(
     deliver(
         "deliver",
         batches,
-        config,
+        delivery_settings(config),
         metrics,
         transport if transport is not None else make_transport(config),
         shutdown,

@@ -1,5 +1,6 @@
-"""Process lifecycle of the job: configuration or exit 2, logging to stderr, the metrics endpoint,
-the status line, graceful shutdown on SIGINT/SIGTERM, and the exit snapshot.
+"""Process lifecycle of the job: configuration or exit 2, logging to stderr, starting and closing
+the observability pieces (endpoint, status line, snapshot file), graceful shutdown on
+SIGINT/SIGTERM, and the exit snapshot.
 
 Bytewax imports the flow module in the main thread before the run starts, so this is the place to
 refuse a bad configuration (before any worker exists), to install signal handlers (Python runs
@@ -15,16 +16,15 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
-import orjson
-
-from connectors.metrics_endpoint import MetricsEndpoint
-from connectors.status_reporter import StatusReporter
 from domain.config import ConfigError, SnifferConfig, load_config
 from domain.metrics import Metrics
 from domain.shutdown import Shutdown
+from observability import MetricsEndpoint, SnapshotFile, StatusLine, snapshot_json
+from observability.periodic import Periodic
 
 log = logging.getLogger("sniffer")
 
@@ -101,8 +101,42 @@ def install_signal_handlers(shutdown: Shutdown, timeout_ms: int, on_second: obje
     signal.signal(signal.SIGTERM, handle)
 
 
-def snapshot_line(metrics: Metrics) -> str:
-    return orjson.dumps(metrics.snapshot()).decode()
+def start_observability(config: SnifferConfig, metrics: Metrics, pid: int) -> Callable[[], None]:
+    """Start what the configuration asks for (the endpoint on metrics_port + pid, 0 = off; the
+    status line; the snapshot file) and return what closes them and prints the exit snapshot."""
+    endpoint = None
+    if config.metrics_port:
+        endpoint = MetricsEndpoint(metrics, config.metrics_host, config.metrics_port + pid)
+        try:
+            endpoint.start()
+        except OSError as exc:
+            print(
+                f"sniffer: cannot serve metrics on {endpoint.host}:{endpoint.port}: {exc.strerror}"
+                " (set SNIFFER_METRICS_PORT to another port, or 0 to turn the endpoint off)",
+                file=sys.stderr,
+            )
+            raise SystemExit(2) from None
+    periodic: list[Periodic] = []
+    if config.status_interval_s > 0:
+        periodic.append(
+            StatusLine(metrics, config.status_interval_s, config.stream_buffer_capacity)
+        )
+    if config.snapshot_path is not None:
+        periodic.append(SnapshotFile(metrics, config.snapshot_path, config.snapshot_interval_s))
+    for task in periodic:
+        task.start()
+
+    def finish() -> None:
+        for task in periodic:
+            task.close()  # the snapshot file's last write happens here
+        if endpoint is not None:
+            endpoint.close()
+        sys.stdout.flush()
+        # The contract: the snapshot is the last line on stderr.
+        sys.stderr.write(snapshot_json(metrics).decode() + "\n")
+        sys.stderr.flush()
+
+    return finish
 
 
 def start_process() -> Process:
@@ -111,36 +145,7 @@ def start_process() -> Process:
     pid = process_id()
     metrics = Metrics(capacity=config.stream_buffer_capacity)
     shutdown = Shutdown()
-
-    endpoint = None
-    if config.metrics_port:
-        port = config.metrics_port + pid
-        try:
-            endpoint = MetricsEndpoint(metrics, config.metrics_host, port)
-        except OSError as exc:
-            print(
-                f"sniffer: cannot serve metrics on {config.metrics_host}:{port}: {exc.strerror}"
-                " (set SNIFFER_METRICS_PORT to another port, or 0 to turn the endpoint off)",
-                file=sys.stderr,
-            )
-            raise SystemExit(2) from None
-    reporter = StatusReporter(
-        metrics,
-        status_interval_s=config.status_interval_s,
-        snapshot_path=config.snapshot_path,
-        snapshot_interval_s=config.snapshot_interval_s,
-        capacity=config.stream_buffer_capacity,
-    )
-    reporter.start()
-
-    def finish() -> None:
-        reporter.stop()
-        if endpoint is not None:
-            endpoint.close()
-        sys.stdout.flush()
-        # The contract: the snapshot is the last line on stderr.
-        sys.stderr.write(snapshot_line(metrics) + "\n")
-        sys.stderr.flush()
+    finish = start_observability(config, metrics, pid)
 
     atexit.register(finish)
     install_signal_handlers(shutdown, config.graceful_shutdown_timeout_ms, on_second=finish)

@@ -21,9 +21,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,9 +32,6 @@ from matplotlib.figure import Figure
 
 # Headless: figures are drawn by Agg into a PNG and displayed as an image (see `show`).
 matplotlib.use("Agg")
-
-#: The repository (the job's working directory).
-ROOT = Path(__file__).resolve().parents[1]
 
 #: Settings every experiment starts from: the delivery side loaded (every transaction a
 #: launch), candidates thrown away after the (simulated) consumer, nothing served, no status lines.
@@ -110,27 +104,16 @@ def check_conserved(snapshot: dict[str, Any], what: str = "run") -> None:
 
 def run_job(timeout_s: float = 600, **fields: Any) -> Run:
     """Run the real command to the end of its finite input; its final snapshot, checked."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SNIFFER_")}
-    env.update(settings(**fields))
-    env["PYTHONUNBUFFERED"] = "1"
+    from localcluster import jobrun
+
     started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "bytewax.run", "flows.sniffer"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        check=False,
-    )
+    result = jobrun.run_job(settings(**fields), timeout=timeout_s)
     wall_s = time.monotonic() - started
-    lines = proc.stderr.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        tail = "\n".join(lines[-20:])
-        raise RuntimeError(f"the job exited {proc.returncode} with {fields}:\n{tail}")
-    snapshot = json.loads(lines[-1])
-    check_conserved(snapshot, f"job {fields}")
-    return Run({**BASE_FIELDS, **fields}, snapshot, wall_s)
+    if result.returncode != 0 or not result.snapshot:
+        tail = "\n".join(result.stderr.strip().splitlines()[-20:])
+        raise RuntimeError(f"the job exited {result.returncode} with {fields}:\n{tail}")
+    check_conserved(result.snapshot, f"job {fields}")
+    return Run({**BASE_FIELDS, **fields}, result.snapshot, wall_s)
 
 
 #: Quantiles `run_in_process` reads from the latency histogram.

@@ -14,12 +14,11 @@ import time
 from collections.abc import Callable
 
 from domain.metrics import Metrics
-from domain.models import Batch, Candidate
+from domain.models import Batch, Candidate, DeadLetterWriter
 from domain.transport import SendError, Transport
 
 log = logging.getLogger(__name__)
 
-DeadLetterWriter = Callable[[list[bytes]], None]
 Settle = Callable[[list[Candidate]], None]
 
 

@@ -55,10 +55,6 @@ class BatchLogic(StatefulLogic[Candidate, Batch, BatchState]):
         clock: Callable[[], datetime] = utc_now,
         state: BatchState | None = None,
     ) -> None:
-        if batch_size <= 0:
-            raise ValueError(f"batch_size={batch_size} must be > 0")
-        if timeout <= timedelta(0):
-            raise ValueError(f"batch timeout={timeout} must be > 0")
         self._priority = priority
         self._batch_size = batch_size
         self._timeout = timeout

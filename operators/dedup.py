@@ -67,8 +67,6 @@ class DedupLogic(StatefulLogic[Launch, Launch, DedupState]):
     """Pass a launch through unless its signature, or its mint when known, was seen before."""
 
     def __init__(self, capacity: int, metrics: Metrics, state: DedupState | None = None) -> None:
-        if capacity <= 0:
-            raise ValueError(f"dedup capacity={capacity} must be > 0")
         state = state if state is not None else DedupState()
         self._signatures = _RecentSet(capacity, state.signatures)
         self._mints = _RecentSet(capacity, state.mints)

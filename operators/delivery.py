@@ -29,20 +29,22 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
 import bytewax.operators as op
 from bytewax.dataflow import operator
 from bytewax.operators import KeyedStream, StatefulBatchLogic
-from prometheus_client import Counter
 
-from domain.config import SnifferConfig
-from domain.metrics import CountsExport, Metrics
-from domain.models import HIGH, LOW, PRIORITIES, Batch, Candidate
+from domain.metrics import Metrics
+from domain.models import HIGH, LOW, PRIORITIES, Batch, DeadLetterWriter
 from domain.shutdown import Shutdown
 from domain.transport import Resumable, Transport
-from operators.batch_sender import BatchSender, DeadLetterWriter
+from operators.batch_sender import BatchSender
 from operators.rate_limit import TokenBucket
-from operators.stream_buffer import Put, StreamBuffers
+from operators.send_path import DeliveryLogic, DeliveryState, SendPath, ShutdownDrain
+from operators.stream_buffer import DropPolicy, Put, StreamBuffers
+
+__all__ = ["AsyncDelivery", "DeliverySettings", "SyncDelivery", "deliver", "delivery_builder"]
 
 _NOTHING: tuple[()] = ()
 
@@ -54,154 +56,35 @@ _ASYNC_SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass(frozen=True, slots=True)
-class DeliveryState:
-    """Recoverable state of the send step, one consistent cut: every candidate held (HIGH first,
-    oldest first), every counter of the process, and the sink's position when it has one."""
+class DeliverySettings:
+    """What the send step needs to know (the defaults are the configuration's)."""
 
-    buffered: tuple[Candidate, ...] = ()
-    counts: CountsExport = ()
-    sink_position: int | None = None
-
-
-def _no_position() -> int | None:
-    return None
-
-
-class _DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
-    """What both modes share: the buffers, the sender, the bucket, the snapshot."""
-
-    def __init__(
-        self,
-        buffers: StreamBuffers,
-        sender: BatchSender,
-        bucket: TokenBucket,
-        batch_size: int,
-        drain: ShutdownDrain,
-        *,
-        transport_position: Callable[[], int | None] = _no_position,
-    ) -> None:
-        self.buffers = buffers
-        self._sender = sender
-        self._bucket = bucket
-        self._batch_size = batch_size
-        self._drain = drain
-        self._metrics = buffers.metrics
-        self._detected: dict[tuple[str, str], Counter] = {}
-        self._transport_position = transport_position
-
-    def _send_next(self, priority: str, max_items: int | None = None) -> None:
-        """Send the next batch of `priority` (tokens already granted for `max_items`, or for a
-        whole batch when None)."""
-        taken = self.buffers.take(priority, self._batch_size if max_items is None else max_items)
-        if not taken:
-            return
-        unsettled = list(taken)
-
-        def settle(candidates: list[Candidate]) -> None:
-            self.buffers.settle(priority, candidates)
-            for candidate in candidates:
-                unsettled.remove(candidate)
-
-        try:
-            self._sender.send(priority, taken, settle)
-        finally:
-            if unsettled:  # only if the sender broke its promise and raised
-                self.buffers.settle(priority, unsettled)
-
-    def _take_in(self, candidate: Candidate) -> Put:
-        """Offer a candidate to its buffer; once it is in (or dropped by the policy), count it
-        in `tx_seen` and `candidates_detected` in the same critical section (see
-        operators/detection.py for why the counts go together)."""
-        with self._metrics.lock:
-            status = self.buffers.put(candidate)
-            if status is not Put.FULL:
-                self._count_in(candidate)
-        return status
-
-    def _count_in(self, candidate: Candidate) -> None:
-        key = (candidate.launch.launchpad, candidate.priority)
-        child = self._detected.get(key)
-        if child is None:
-            child = self._detected[key] = self._metrics.candidates_detected.labels(*key)
-        self._metrics.tx_seen.inc()
-        child.inc()
-
-    def _drop_at_shutdown(self, candidate: Candidate) -> None:
-        """`block` and the drain's deadline passed: the arriving candidate is counted as
-        detected and as dropped at shutdown."""
-        with self._metrics.lock:
-            self._count_in(candidate)
-            self._drain.drop([candidate])
-
-    def _give_up_the_rest(self) -> None:
-        """The shutdown drain ran out of time: what still waits is dropped and counted."""
-        with self._metrics.lock:
-            self._drain.drop(self.buffers.drain_all())
-
-    def snapshot(self) -> DeliveryState:
-        # One consistent cut: the buffers, every counter of the process, and the sink's
-        # position, under the lock every counting step takes.
-        with self._metrics.lock:
-            return DeliveryState(
-                self.buffers.contents(),
-                self._metrics.export_counts(),
-                self._transport_position(),
-            )
+    buffer_capacity: int = 2048
+    drop_policy: DropPolicy = "drop_newest"
+    batch_size: int = 16
+    send_mode: Literal["sync", "async"] = "sync"
+    #: sync mode: the longest the worker sends per activation (the batch timeout).
+    slice_s: float = 0.010
+    max_retries: int = 3
+    retry_delay_s: float = 100e-6
+    #: 0 = candidates never go stale.
+    max_age_s: float = 0.0
+    #: candidates per second; 0 = no rate limit.
+    rate_limit: float = 0.0
+    shutdown_timeout_s: float = 5.0
 
 
-class ShutdownDrain:
-    """The deadline of a signal-started drain, and the accounting of what it leaves behind."""
-
-    def __init__(
-        self,
-        shutdown: Shutdown,
-        timeout_s: float,
-        metrics: Metrics,
-        dead_letter: DeadLetterWriter | None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._shutdown = shutdown
-        self._timeout_s = timeout_s
-        self._metrics = metrics
-        self._dead_letter = dead_letter
-        self._clock = clock
-
-    def remaining(self) -> float | None:
-        """Seconds left to drain; None when no shutdown was asked (drain without limit)."""
-        deadline = self._shutdown.deadline(self._timeout_s)
-        return None if deadline is None else deadline - self._clock()
-
-    def expired(self) -> bool:
-        left = self.remaining()
-        return left is not None and left <= 0
-
-    def drop(self, candidates: list[Candidate]) -> None:
-        if not candidates:
-            return
-        self._metrics.dropped_shutdown.inc(len(candidates))
-        if self._dead_letter is not None:
-            self._dead_letter([c.dead_letter_line("dropped_shutdown") for c in candidates])
-
-
-class SyncDelivery(_DeliveryLogic):
+class SyncDelivery(DeliveryLogic):
     """The worker sends itself; see the module docstring."""
 
     def __init__(
         self,
-        buffers: StreamBuffers,
-        sender: BatchSender,
-        bucket: TokenBucket,
-        batch_size: int,
-        drain: ShutdownDrain,
+        path: SendPath,
         slice_s: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        *,
-        transport_position: Callable[[], int | None] = _no_position,
     ) -> None:
-        super().__init__(
-            buffers, sender, bucket, batch_size, drain, transport_position=transport_position
-        )
+        super().__init__(path)
         self._slice_s = slice_s
         self._clock = clock
         self._sleep = sleep
@@ -279,33 +162,19 @@ class SyncDelivery(_DeliveryLogic):
         return not self._drain.expired()
 
 
-class AsyncDelivery(_DeliveryLogic):
+class AsyncDelivery(DeliveryLogic):
     """A sender thread per priority; see the module docstring."""
 
-    def __init__(
-        self,
-        buffers: StreamBuffers,
-        sender: BatchSender,
-        bucket: TokenBucket,
-        batch_size: int,
-        drain: ShutdownDrain,
-        sleep: Callable[[float], None] = time.sleep,
-        *,
-        transport_position: Callable[[], int | None] = _no_position,
-    ) -> None:
-        super().__init__(
-            buffers, sender, bucket, batch_size, drain, transport_position=transport_position
-        )
+    def __init__(self, path: SendPath, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__(path)
         self._sleep = sleep  # injectable, so tests wait for the rate limit on a fake clock
         self._closing = False
         # A sender needs the GIL back after every send. While the worker thread is busy (a burst
         # of launches, detection at full speed) CPython takes the GIL from it only every switch
-        # interval, and the worker usually wins it back: measured with benchmarks/delivery.py on
-        # 2 cores, a 20 ms send returned a median 13 to 57 ms late, and a 20 ms consumer got
-        # 23 to 55 % of batch_size / 20 ms (the whole pipeline, detection at full speed: 79 %).
-        # With a 1 ms interval: 1.4 ms late, 92 % (pipeline: 94 %). The cost: the send step
-        # alone into an instant consumer moves about 170,000 candidates/s instead of 225,000,
-        # still 20 times what detection produces; the whole job's throughput did not change.
+        # interval, and the worker usually wins it back: a send then returns many milliseconds
+        # late and a slow consumer gets well under its capacity. A short interval gives the
+        # senders their turn soon after each send, at a small cost to the send step's own speed
+        # that does not show in the whole job's throughput (benchmarks/delivery.py measures both).
         # Process-wide, like the GIL itself; only ever lowered.
         if sys.getswitchinterval() > _ASYNC_SWITCH_INTERVAL_S:
             sys.setswitchinterval(_ASYNC_SWITCH_INTERVAL_S)
@@ -385,18 +254,17 @@ def _utc_in(seconds: float) -> datetime:
 
 
 def delivery_builder(
-    config: SnifferConfig,
+    settings: DeliverySettings,
     metrics: Metrics,
     transport: Transport,
     shutdown: Shutdown,
     dead_letter: DeadLetterWriter | None = None,
-) -> Callable[[DeliveryState | None], _DeliveryLogic]:
+) -> Callable[[DeliveryState | None], DeliveryLogic]:
     """The send step's logic builder: fresh with None, resumed from a `DeliveryState`."""
 
     resumable = transport if isinstance(transport, Resumable) else None
-    position: Callable[[], int | None] = resumable.position if resumable else _no_position
 
-    def builder(resume: DeliveryState | None) -> _DeliveryLogic:
+    def builder(resume: DeliveryState | None) -> DeliveryLogic:
         if resume is not None:
             # A resumed run continues from the counts of the snapshot it resumes from (the
             # contract), and a sink that can go back to the snapshot's position does, so what
@@ -405,8 +273,8 @@ def delivery_builder(
             if resumable is not None and resume.sink_position is not None:
                 resumable.truncate_to(resume.sink_position)
         buffers = StreamBuffers(
-            config.stream_buffer_capacity,
-            config.drop_policy,
+            settings.buffer_capacity,
+            settings.drop_policy,
             metrics,
             dead_letter,
             contents=resume.buffered if resume is not None else (),
@@ -414,28 +282,22 @@ def delivery_builder(
         sender = BatchSender(
             transport,
             metrics,
-            max_retries=config.send_max_retries,
-            retry_delay_s=config.send_retry_delay_us / 1e6,
-            max_age_s=config.max_candidate_age_ms / 1e3,
+            max_retries=settings.max_retries,
+            retry_delay_s=settings.retry_delay_s,
+            max_age_s=settings.max_age_s,
             dead_letter=dead_letter,
         )
-        bucket = TokenBucket(config.sink_rate_limit, burst=config.batch_size)
-        drain = ShutdownDrain(
-            shutdown, config.graceful_shutdown_timeout_ms / 1e3, metrics, dead_letter
-        )
-        if config.batch_send_mode == "async":
-            return AsyncDelivery(
-                buffers, sender, bucket, config.batch_size, drain, transport_position=position
-            )
-        return SyncDelivery(
+        path = SendPath(
             buffers,
             sender,
-            bucket,
-            config.batch_size,
-            drain,
-            slice_s=config.batch_timeout_ms / 1e3,
-            transport_position=position,
+            TokenBucket(settings.rate_limit, burst=settings.batch_size),
+            settings.batch_size,
+            ShutdownDrain(shutdown, settings.shutdown_timeout_s, metrics, dead_letter),
+            resumable.position if resumable is not None else None,
         )
+        if settings.send_mode == "async":
+            return AsyncDelivery(path)
+        return SyncDelivery(path, slice_s=settings.slice_s)
 
     return builder
 
@@ -444,14 +306,14 @@ def delivery_builder(
 def deliver(
     step_id: str,
     up: KeyedStream[Batch],
-    config: SnifferConfig,
+    settings: DeliverySettings,
     metrics: Metrics,
     transport: Transport,
     shutdown: Shutdown,
     dead_letter: DeadLetterWriter | None = None,
 ) -> None:
     """Buffer, rate-limit and send every batch through `transport`. This is the job's sink."""
-    builder = delivery_builder(config, metrics, transport, shutdown, dead_letter)
+    builder = delivery_builder(settings, metrics, transport, shutdown, dead_letter)
     sent = op.stateful_batch("stateful", up, builder)
     # The step emits nothing, but Bytewax refuses a dataflow without an output or inspect step.
     op.inspect("end", sent, _ignore)

@@ -5,18 +5,20 @@ Every filter is off by default, so with default settings every launch passes (co
 
 Stateless rules (`LaunchRules`), checked in this order, the first that fails names the reason:
 
-- ``creator_denied``: the creator is in ``filter_creator_deny``;
-- ``name_pattern`` / ``symbol_pattern``: a regex of ``filter_name_patterns`` /
-  ``filter_symbol_patterns`` matches somewhere in the name / symbol (``re.search``; a launch
+- ``creator_denied``: the creator is in ``creator_deny``;
+- ``name_pattern`` / ``symbol_pattern``: a regex of ``name_patterns`` /
+  ``symbol_patterns`` matches somewhere in the name / symbol (``re.search``; a launch
   without a name or symbol matches nothing);
 - ``initial_buy_unknown``: a band bound is set but the launch does not say its initial buy;
 - ``initial_buy_below_band`` / ``initial_buy_above_band``: outside
-  [``filter_min_initial_buy_sol``, ``filter_max_initial_buy_sol``], bounds included.
+  [``min_initial_buy_sol``, ``max_initial_buy_sol``], bounds included.
 
 Then the stateful rule (`FilterLogic`): ``serial_launcher`` rejects a creator's launch when that
-creator already launched ``filter_serial_max_launches`` times within the last
-``filter_serial_window_s`` seconds of chain time (slot x 0.4 s, never wall-clock, so a replay at any
+creator already launched ``serial_max_launches`` times within the last
+``serial_window_s`` seconds of chain time (slot x 0.4 s, never wall-clock, so a replay at any
 speed rejects the same launches). Launches without a creator are never limited.
+
+The step takes a `FilterSettings` (the configuration's ``filter_*`` fields, validated there).
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ import bytewax.operators as op
 from bytewax.dataflow import operator
 from bytewax.operators import KeyedStream, StatefulLogic
 
-from domain.config import SnifferConfig
 from domain.metrics import Metrics
 from domain.models import SLOT_SECONDS, Launch
 
@@ -39,6 +40,7 @@ __all__ = [
     "REJECT_REASONS",
     "SERIAL_CREATOR_CAPACITY",
     "FilterLogic",
+    "FilterSettings",
     "FilterState",
     "LaunchRules",
     "filter_launches",
@@ -62,17 +64,31 @@ REJECT_REASONS = (
 SERIAL_CREATOR_CAPACITY = 100_000
 
 
+@dataclass(frozen=True, slots=True)
+class FilterSettings:
+    """What the filter step needs to know; every rule is off by default."""
+
+    creator_deny: frozenset[str] = frozenset()
+    name_patterns: tuple[str, ...] = ()
+    symbol_patterns: tuple[str, ...] = ()
+    min_initial_buy_sol: float | None = None
+    max_initial_buy_sol: float | None = None
+    #: 0 turns the serial-launcher rule off.
+    serial_max_launches: int = 0
+    serial_window_s: float = 3 * 3600.0
+
+
 class LaunchRules:
-    """The stateless filters of a configuration, compiled once."""
+    """The stateless filters of the settings, compiled once."""
 
     __slots__ = ("_deny", "_max_buy", "_min_buy", "_name_res", "_symbol_res", "active")
 
-    def __init__(self, config: SnifferConfig) -> None:
-        self._deny = frozenset(config.filter_creator_deny)
-        self._name_res = tuple(re.compile(p) for p in config.filter_name_patterns)
-        self._symbol_res = tuple(re.compile(p) for p in config.filter_symbol_patterns)
-        self._min_buy = config.filter_min_initial_buy_sol
-        self._max_buy = config.filter_max_initial_buy_sol
+    def __init__(self, settings: FilterSettings) -> None:
+        self._deny = settings.creator_deny
+        self._name_res = tuple(re.compile(p) for p in settings.name_patterns)
+        self._symbol_res = tuple(re.compile(p) for p in settings.symbol_patterns)
+        self._min_buy = settings.min_initial_buy_sol
+        self._max_buy = settings.max_initial_buy_sol
         #: False when no stateless filter is configured: `reject_reason` would always say None.
         self.active = bool(
             self._deny
@@ -106,7 +122,7 @@ class FilterState:
     """The serial-launcher history: recoverable state of the filter step.
 
     ``creators`` holds, least recently active first, each creator with the slots of their newest
-    launches (at most ``filter_serial_max_launches + 1``, oldest first); ``newest_slot`` is the
+    launches (at most ``serial_max_launches + 1``, oldest first); ``newest_slot`` is the
     newest slot the step has seen.
     """
 
@@ -124,7 +140,7 @@ class FilterLogic(StatefulLogic[Launch, Launch, FilterState]):
 
     def __init__(
         self,
-        config: SnifferConfig,
+        settings: FilterSettings,
         metrics: Metrics,
         state: FilterState | None = None,
         *,
@@ -132,9 +148,9 @@ class FilterLogic(StatefulLogic[Launch, Launch, FilterState]):
     ) -> None:
         if creator_capacity <= 0:
             raise ValueError(f"creator_capacity={creator_capacity} must be > 0")
-        self._rules = LaunchRules(config)
-        self._serial_max = config.filter_serial_max_launches
-        self._window_slots = config.filter_serial_window_s / SLOT_SECONDS
+        self._rules = LaunchRules(settings)
+        self._serial_max = settings.serial_max_launches
+        self._window_slots = settings.serial_window_s / SLOT_SECONDS
         self._creator_capacity = creator_capacity
         # Children looked up once (a `labels()` call takes a lock); this also makes every reason's
         # series exist from the start, so a dashboard shows 0 rather than "no data".
@@ -203,7 +219,7 @@ class FilterLogic(StatefulLogic[Launch, Launch, FilterState]):
 
 @operator
 def filter_launches(
-    step_id: str, up: KeyedStream[Launch], config: SnifferConfig, metrics: Metrics
+    step_id: str, up: KeyedStream[Launch], settings: FilterSettings, metrics: Metrics
 ) -> KeyedStream[Launch]:
     """Drop launches the configured filters reject, counting each in `candidates_rejected`.
 
@@ -212,6 +228,6 @@ def filter_launches(
     """
 
     def builder(resume_state: FilterState | None) -> FilterLogic:
-        return FilterLogic(config, metrics, resume_state)
+        return FilterLogic(settings, metrics, resume_state)
 
     return op.stateful("stateful", up, builder)

@@ -3,22 +3,24 @@
 The score, in [0, 1] (defaults in brackets; `age` counts chain time, slot x 0.4 s):
 
 ```
-creator   = 1 / (1 + sum of 0.5 ** (age_s / score_ema_half_life_s [3600]) over the creator's
+creator   = 1 / (1 + sum of 0.5 ** (age_s / ema_half_life_s [3600]) over the creator's
             earlier launches)                                   (0.5 when the creator is unknown;
             1 for pump_swap: a graduation happens once per token, and its pool creator is a
             migration account shared by all graduations, not a serial launcher)
-buy       = min(initial_buy_sol / score_buy_full_sol [2.0], 1)  (0.5 when the buy is unknown)
+buy       = min(initial_buy_sol / buy_full_sol [2.0], 1)  (0.5 when the buy is unknown)
 launchpad = pump_swap 1.0 (a graduation), raydium_amm_v4 0.8, pump_fun 0.5, any other 0.5
 score     = round(0.4 * creator + 0.3 * buy + 0.3 * launchpad, 4)
-priority  = HIGH if score >= score_high_threshold [0.6] else LOW
+priority  = HIGH if score >= high_threshold [0.6] else LOW
 ```
 
 The sum in `creator` is the creator's launch-rate EMA expressed as a decayed launch count: a
 creator's first launch scores 1, a second one right after it 0.5, and a creator quiet for many
 half-lives counts as fresh again. The EMA runs on the chain's clock, never the wall clock, so the
 same launches get the same scores at any replay speed; a launch without a slot counts as no time
-passed since the creator's previous one. At most ``score_creator_capacity`` creators are
+passed since the creator's previous one. At most ``creator_capacity`` creators are
 remembered; the least recently active one is forgotten first (and would score as fresh).
+
+The step takes a `ScoringSettings` (the configuration's ``score_*`` fields, validated there).
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ import bytewax.operators as op
 from bytewax.dataflow import operator
 from bytewax.operators import KeyedStream, StatefulLogic
 
-from domain.config import SnifferConfig
 from domain.models import (
     HIGH,
     LOW,
@@ -51,6 +52,7 @@ __all__ = [
     "LAUNCHPAD_WEIGHT",
     "NEUTRAL",
     "ScoringLogic",
+    "ScoringSettings",
     "ScoringState",
     "score_launches",
 ]
@@ -65,6 +67,16 @@ NEUTRAL = 0.5
 #: A graduation (pump.fun token moving to its AMM) has survived its bonding curve: highest. A new
 #: Raydium pool comes with liquidity. A fresh pump.fun launch is the most common and the riskiest.
 LAUNCHPAD_SCORES: Mapping[str, float] = {PUMP_SWAP: 1.0, RAYDIUM_AMM_V4: 0.8, PUMP_FUN: 0.5}
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringSettings:
+    """What the scoring step needs to know (the defaults are the configuration's)."""
+
+    high_threshold: float = 0.6
+    ema_half_life_s: float = 3600.0
+    buy_full_sol: float = 2.0
+    creator_capacity: int = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +96,14 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
     """Score each launch and turn it into a `Candidate` (counted in `candidates_detected` when it
     enters the send path, see operators/delivery.py)."""
 
-    def __init__(self, config: SnifferConfig, state: ScoringState | None = None) -> None:
-        self._half_life_s = config.score_ema_half_life_s
-        self._buy_full_sol = config.score_buy_full_sol
-        self._high_threshold = config.score_high_threshold
-        self._capacity = config.score_creator_capacity
+    def __init__(
+        self, settings: ScoringSettings | None = None, state: ScoringState | None = None
+    ) -> None:
+        settings = settings if settings is not None else ScoringSettings()
+        self._half_life_s = settings.ema_half_life_s
+        self._buy_full_sol = settings.buy_full_sol
+        self._high_threshold = settings.high_threshold
+        self._capacity = settings.creator_capacity
         state = state if state is not None else ScoringState()
         # creator -> (activity, last_seen_s); values are tuples so a snapshot shares them safely.
         self._creators: OrderedDict[str, tuple[float, float]] = OrderedDict(state.creators)
@@ -146,7 +161,7 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
 
 @operator
 def score_launches(
-    step_id: str, up: KeyedStream[Launch], config: SnifferConfig
+    step_id: str, up: KeyedStream[Launch], settings: ScoringSettings
 ) -> KeyedStream[Candidate]:
     """Turn every launch into a scored `Candidate`.
 
@@ -155,6 +170,6 @@ def score_launches(
     """
 
     def builder(resume_state: ScoringState | None) -> ScoringLogic:
-        return ScoringLogic(config, resume_state)
+        return ScoringLogic(settings, resume_state)
 
     return op.stateful("stateful", up, builder)

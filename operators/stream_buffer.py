@@ -26,11 +26,12 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from enum import Enum
+from typing import Literal
 
 from domain.metrics import Metrics
-from domain.models import HIGH, LOW, PRIORITIES, Candidate
+from domain.models import HIGH, LOW, PRIORITIES, Candidate, DeadLetterWriter
 
-DeadLetterWriter = Callable[[list[bytes]], None]
+DropPolicy = Literal["drop_oldest", "drop_newest", "block"]
 
 
 class Put(Enum):
@@ -49,13 +50,11 @@ class StreamBuffers:
     def __init__(
         self,
         capacity: int,
-        policy: str,
+        policy: DropPolicy,
         metrics: Metrics,
         dead_letter: DeadLetterWriter | None = None,
         contents: Iterable[Candidate] = (),
     ) -> None:
-        if policy not in ("drop_newest", "drop_oldest", "block"):
-            raise ValueError(f"drop_policy={policy!r}: not a known policy")
         self.capacity = capacity
         self.policy = policy
         self.lock = threading.Condition()
@@ -63,7 +62,6 @@ class StreamBuffers:
         # Taken by a sender and not yet settled, oldest first (one sender per priority at a time).
         self._in_flight: dict[str, deque[Candidate]] = {p: deque() for p in PRIORITIES}
         self.metrics = metrics
-        self._metrics = metrics
         self._dead_letter = dead_letter
         self._depth_gauges = {p: metrics.stream_buffer_depth.labels(p) for p in PRIORITIES}
         self._dropped = {p: metrics.dropped_full_buffer.labels(p) for p in PRIORITIES}
@@ -85,7 +83,7 @@ class StreamBuffers:
                 self._update_depth(priority)
                 self.lock.notify_all()
                 return Put.ACCEPTED
-            self._metrics.backpressure_events.inc()
+            self.metrics.backpressure_events.inc()
             if self.policy == "block":
                 return Put.FULL
             if self.policy == "drop_newest" or not waiting:
@@ -135,21 +133,12 @@ class StreamBuffers:
             return len(self._waiting[priority])
 
     def take(self, priority: str, max_items: int) -> list[Candidate]:
-        """Up to `max_items` oldest waiting candidates, now in flight until `done`."""
+        """Up to `max_items` oldest waiting candidates, now in flight until `settle`."""
         with self.lock:
             waiting = self._waiting[priority]
             taken = [waiting.popleft() for _ in range(min(max_items, len(waiting)))]
             self._in_flight[priority].extend(taken)
             return taken
-
-    def done(self, priority: str, count: int) -> None:
-        """`count` in-flight candidates are settled (sent, failed or stale)."""
-        with self.lock:
-            in_flight = self._in_flight[priority]
-            for _ in range(count):
-                in_flight.popleft()
-            self._update_depth(priority)
-            self.lock.notify_all()
 
     def settle(self, priority: str, candidates: list[Candidate]) -> None:
         """These in-flight candidates are settled (sent, failed or stale)."""

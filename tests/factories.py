@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import orjson
+import pytest
+from bytewax.dataflow import Dataflow
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
+from bytewax.operators import StatefulLogic
+from bytewax.testing import cluster_main, run_main
 
 from domain.metrics import Metrics
 from domain.models import HIGH, PUMP_FUN, Batch, Candidate, Launch
@@ -25,6 +30,26 @@ def make_launch(n: int = 0, **overrides: object) -> Launch:
         "initial_buy_sol": 1.0,
         "arrived_at": 1_800_000_000.0 + n,
         "detected_at": 1_800_000_000.0 + n,
+    }
+    fields.update(overrides)
+    return Launch(**fields)  # type: ignore[arg-type]
+
+
+def named_launch(signature: str, **overrides: object) -> Launch:
+    """A launch called `signature` (its mint `mint-<signature>`), all at one time; `overrides`
+    replace any field."""
+    fields: dict[str, object] = {
+        "signature": signature,
+        "slot": 1000,
+        "launchpad": PUMP_FUN,
+        "mint": f"mint-{signature}",
+        "creator": "creator",
+        "name": "Token",
+        "symbol": "TKN",
+        "uri": None,
+        "initial_buy_sol": 1.0,
+        "arrived_at": 1_800_000_000.0,
+        "detected_at": 1_800_000_000.0,
     }
     fields.update(overrides)
     return Launch(**fields)  # type: ignore[arg-type]
@@ -155,3 +180,54 @@ class PartitionedSource(FixedPartitionedSource[Launch, int]):
 
     def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _ListPartition:
         return _ListPartition(self._partitions[for_part], resume_state, self._batch_size)
+
+
+Out = TypeVar("Out")
+
+
+def feed_each(logic: StatefulLogic[Any, Out, Any], items: Iterable[Any]) -> list[Out]:
+    """Hand `items` to a stateful logic one by one (it must never ask to be discarded); return
+    everything it emitted, in order."""
+    out: list[Out] = []
+    for item in items:
+        emitted, discard = logic.on_item(item)
+        assert discard is False
+        out.extend(emitted)
+    return out
+
+
+#: Runs a dataflow to its end.
+Runner = Callable[[Dataflow], Any]
+
+#: The two ways an operator test runs its dataflow: one worker, and two workers of one process.
+RUNNERS = [
+    pytest.param(run_main, id="run_main"),
+    pytest.param(
+        lambda flow: cluster_main(flow, [], 0, worker_count_per_proc=2), id="cluster_main-2w"
+    ),
+]
+
+
+class SlowTransport(RecordingTransport):
+    """Takes `seconds` of fake time to acknowledge each batch."""
+
+    def __init__(self, clock: FakeClock, seconds: float) -> None:
+        super().__init__()
+        self.clock = clock
+        self.seconds = seconds
+
+    def send(self, batch: Batch) -> None:
+        self.clock.advance(self.seconds)
+        super().send(batch)
+
+
+class Signalling:
+    """Wraps a counter so that a test can wait for its next `inc` instead of sleeping."""
+
+    def __init__(self, inner: Any, event: threading.Event) -> None:
+        self._inner = inner
+        self._event = event
+
+    def inc(self, amount: float = 1) -> None:
+        self._inner.inc(amount)
+        self._event.set()

@@ -1,21 +1,47 @@
-"""Running the real job, `python -m bytewax.run flows.sniffer`, in a subprocess, and reading what
-a user would read: candidates on stdout (or in a file), the snapshot on the last stderr line."""
+"""How the tests run things: a dataflow in this process, single-worker or with two workers (the
+`entry_point` fixture offers both), and the real job in a subprocess (`localcluster.jobrun`
+starts it and parses what it printed), plus the contract's output keys and a wait on a file."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import orjson
+from bytewax.dataflow import Dataflow
+from bytewax.testing import cluster_main, run_main
 
-from domain.metrics import conservation_problems
+from localcluster.jobrun import ROOT, JobResult, finish_job, job_env, run_job, start_job
 
-ROOT = Path(__file__).resolve().parents[1]
+__all__ = [
+    "CANDIDATE_KEYS",
+    "ENTRY_POINTS",
+    "ROOT",
+    "EntryPoint",
+    "JobResult",
+    "finish_job",
+    "finite_synthetic",
+    "job_env",
+    "run_job",
+    "run_two_workers",
+    "settings",
+    "start_job",
+    "wait_for_lines",
+    "without_time",
+]
+
+EntryPoint = Callable[[Dataflow], None]
+
+#: `cluster_main` with two worker threads in this one process.
+run_two_workers: EntryPoint = partial(
+    cluster_main, addresses=[], proc_id=0, worker_count_per_proc=2
+)
+
+#: How a dataflow test runs its flow, by the test id it shows.
+ENTRY_POINTS: dict[str, EntryPoint] = {"run_main": run_main, "cluster_main-2w": run_two_workers}
 
 #: The contract's output keys, in order.
 CANDIDATE_KEYS = [
@@ -34,47 +60,18 @@ CANDIDATE_KEYS = [
 ]
 
 
-@dataclass
-class JobResult:
-    returncode: int
-    stdout: str
-    stderr: str
-    candidates: list[dict[str, Any]] = field(default_factory=list)
-    snapshot: dict[str, Any] = field(default_factory=dict)
-
-    def assert_conserved(self) -> None:
-        problems = conservation_problems(self.snapshot)
-        assert not problems, problems
+def settings(**fields: object) -> dict[str, str]:
+    """`SNIFFER_<FIELD>` variables for `fields` (`settings(sink="jsonl", batch_size=8)`)."""
+    return {f"SNIFFER_{name.upper()}": str(value) for name, value in fields.items()}
 
 
-def job_env(settings: dict[str, str]) -> dict[str, str]:
-    """The caller's environment without any SNIFFER_ setting of its own, plus `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SNIFFER_")}
-    # Tests run one job after another; no fixed metrics port, and no status lines, unless asked.
-    env["SNIFFER_METRICS_PORT"] = "0"
-    env["SNIFFER_STATUS_INTERVAL_S"] = "0"
-    env.update(settings)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def run_job(settings: dict[str, str], *bytewax_args: str, timeout: float = 180) -> JobResult:
-    """Run the job to completion and parse what it printed."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "bytewax.run", "flows.sniffer", *bytewax_args],
-        cwd=ROOT,
-        env=job_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+def finite_synthetic(total: int, launch_ratio: float = 0.05, **fields: object) -> dict[str, str]:
+    """Settings for `total` synthetic transactions as fast as the job takes them, plus `fields`
+    (`seed=7`, `partitions=2` become `synthetic_seed`, `synthetic_partitions`)."""
+    named = {f"synthetic_{k}" if k in ("seed", "partitions") else k: v for k, v in fields.items()}
+    return settings(
+        synthetic_total=total, synthetic_rate=0, synthetic_launch_ratio=launch_ratio, **named
     )
-    result = JobResult(proc.returncode, proc.stdout, proc.stderr)
-    result.candidates = [orjson.loads(line) for line in proc.stdout.splitlines() if line]
-    lines = proc.stderr.strip().splitlines()
-    if proc.returncode == 0 and lines:
-        result.snapshot = orjson.loads(lines[-1])
-    return result
 
 
 def without_time(candidate: dict[str, Any]) -> dict[str, Any]:
@@ -82,31 +79,8 @@ def without_time(candidate: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in candidate.items() if k != "detected_at"}
 
 
-def start_job(settings: dict[str, str], *bytewax_args: str) -> subprocess.Popen[str]:
-    """Start the job in the background (stdout and stderr captured as text)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "bytewax.run", "flows.sniffer", *bytewax_args],
-        cwd=ROOT,
-        env=job_env(settings),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def finish_job(proc: subprocess.Popen[str], timeout: float = 120) -> JobResult:
-    """Wait for a started job and parse what it printed, as `run_job` does."""
-    stdout, stderr = proc.communicate(timeout=timeout)
-    result = JobResult(proc.returncode, stdout, stderr)
-    result.candidates = [orjson.loads(line) for line in stdout.splitlines() if line]
-    lines = stderr.strip().splitlines()
-    if proc.returncode == 0 and lines:
-        result.snapshot = orjson.loads(lines[-1])
-    return result
-
-
 def wait_for_lines(
-    path: Path, count: int, proc: subprocess.Popen[str], timeout: float = 60
+    path: Path, count: int, proc: subprocess.Popen[Any], timeout: float = 60
 ) -> None:
     """Wait until `path` holds at least `count` lines (the job is visibly mid-stream)."""
     deadline = time.monotonic() + timeout

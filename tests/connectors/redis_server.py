@@ -20,6 +20,8 @@ from typing import TypeVar
 
 import redis
 
+from tests.waiting import wait_for
+
 #: How long a server may take to answer PING after it was started (it is ready in milliseconds).
 START_TIMEOUT_S = 20.0
 
@@ -37,14 +39,7 @@ def free_port() -> int:
 def poll(probe: Callable[[], T | None], what: str, timeout_s: float = 20.0) -> T:
     """Call `probe` until it returns something truthy and return that; fail after `timeout_s`
     saying what did not happen. A bounded wait, never a timing assertion."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what}: not within {timeout_s:.0f} s")
-        time.sleep(0.01)
+    return wait_for(probe, what, timeout=timeout_s, interval=0.01)
 
 
 def redis_server_binary() -> str:

@@ -7,13 +7,10 @@ import math
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,13 +20,28 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from domain.metrics import Metrics
 from domain.models import PRIORITIES
-from tests.jobs import ROOT, job_env
+from localcluster.jobrun import start_job
+from localcluster.options import free_port as free_port
+from localcluster.options import free_port_run as free_port_run
+from tests.jobs import ROOT
+from tests.waiting import wait_for as wait_for
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 DEPLOY = ROOT / "deploy"
 ALERTS = DEPLOY / "prometheus" / "alerts.yml"
 ALERTS_TEST = DEPLOY / "prometheus" / "alerts_test.yml"
 PROMETHEUS_CONFIG = DEPLOY / "prometheus" / "prometheus.yml"
 DASHBOARD = DEPLOY / "grafana" / "sniffer-dashboard.json"
+MANIFESTS = DEPLOY / "kubernetes"
+
+Manifest = dict[str, Any]
+
+#: pyproject.toml's [project] table: name, version, extras, scripts.
+PROJECT: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 #: Labels Prometheus attaches to every scraped series (the job's own series never carry them).
 TARGET_LABELS = frozenset({"job", "instance"})
@@ -47,51 +59,19 @@ def tool(name: str) -> str:
     return path
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def load_manifests() -> dict[tuple[str, str], Manifest]:
+    """Every object of deploy/kubernetes/ by (kind, name); a name defined twice fails."""
+    import yaml
 
-
-def free_port_run(count: int) -> int:
-    """A port p such that p, p + 1, ..., p + count - 1 are all free on 127.0.0.1."""
-    for _ in range(100):
-        first = free_port()
-        if first + count - 1 > 65535:
-            continue
-        socks: list[socket.socket] = []
-        try:
-            for port in range(first, first + count):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                socks.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise AssertionError(f"found no {count} consecutive free ports on 127.0.0.1")
-
-
-def wait_for(
-    probe: Callable[[], T | None],
-    what: str,
-    timeout: float = 60.0,
-    interval: float = 0.2,
-    diagnostics: Callable[[], str] = lambda: "",
-) -> T:
-    """Call `probe` until it returns something truthy and return that; fail after `timeout`
-    seconds saying what did not happen, with `diagnostics()` appended."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s\n{diagnostics()}")
-        time.sleep(interval)
+    found: dict[tuple[str, str], Manifest] = {}
+    for path in sorted(MANIFESTS.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc is None:
+                continue
+            key = (doc["kind"], doc["metadata"]["name"])
+            assert key not in found, f"{key} defined twice"
+            found[key] = doc
+    return found
 
 
 #: Loopback only: never through an HTTP proxy the environment may name.
@@ -129,14 +109,7 @@ class RunningJob:
         self.stderr_path = directory / "stderr.txt"
         self._terminated = False
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bytewax.run", "flows.sniffer", *bytewax_args],
-                cwd=ROOT,
-                env=job_env(settings),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-            )
+            self.proc = start_job(settings, *bytewax_args, stdout=out, stderr=err)
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")

@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -30,34 +29,19 @@ from domain.metrics import SNAPSHOT_KEYS, conservation_problems
 from flows.runtime import process_id
 from tests.deploy.support import (
     ALERTS,
-    DEPLOY,
+    MANIFESTS,
+    Manifest,
     free_port,
     free_port_run,
+    load_manifests,
     tool,
     try_get_json,
     wait_for,
 )
 from tests.jobs import ROOT
 
-MANIFESTS = DEPLOY / "kubernetes"
-
 #: The oldest Kubernetes release still common in managed offerings, and the newest schema known.
 SCHEMA_VERSIONS = ("1.28.0", kubernetes_validate.latest_version())
-
-Manifest = dict[str, Any]
-
-
-def load_manifests() -> dict[tuple[str, str], Manifest]:
-    found: dict[tuple[str, str], Manifest] = {}
-    for path in sorted(MANIFESTS.glob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if doc is None:
-                continue
-            key = (doc["kind"], doc["metadata"]["name"])
-            assert key not in found, f"{key} defined twice"
-            found[key] = doc
-    return found
-
 
 MANIFEST_SET = load_manifests()
 
@@ -420,18 +404,6 @@ class RunningPod:
         return snapshot
 
 
-@pytest.fixture
-def started() -> Iterator[list[subprocess.Popen[bytes]]]:
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        yield procs
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=30)
-
-
 def counting(url: str) -> dict[str, Any] | None:
     snapshot = try_get_json(url)
     return snapshot if snapshot and snapshot["tx_seen"] > 0 else None
@@ -480,6 +452,7 @@ def run_phase(
     return snapshots, candidates
 
 
+@pytest.mark.e2e
 def test_two_pods_emulated_on_loopback_run_stop_gracefully_and_resume(
     tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:

@@ -28,6 +28,8 @@ from tests.deploy.support import (
     wait_for,
 )
 
+pytestmark = pytest.mark.e2e
+
 CAPACITY = 1000  # not the default, so reading it back proves it came from this job
 
 

@@ -154,3 +154,53 @@ def test_secrets_are_not_shown() -> None:
     assert "supersecret" not in repr(config)
     assert config.ws_url is not None
     assert config.ws_url.get_secret_value().endswith("supersecret")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "rule"),
+    [
+        # Once checked again by the batching, dedup and stream buffer steps as well.
+        ("SNIFFER_BATCH_SIZE", "0", "greater than 0"),
+        ("SNIFFER_BATCH_TIMEOUT_MS", "0", "greater than 0"),
+        ("SNIFFER_DEDUP_CAPACITY", "0", "greater than 0"),
+        ("SNIFFER_DROP_POLICY", "drop_sideways", "drop_newest"),
+    ],
+)
+def test_the_steps_rules_are_the_configurations(name: str, value: str, rule: str) -> None:
+    [problem] = problems_of({name: value})
+    field = name.removeprefix("SNIFFER_").lower()
+    assert problem.startswith(f"{field}={value!r}: ") and rule in problem
+
+
+def test_a_webhook_sink_needs_an_http_url_with_a_host() -> None:
+    webhook = {"SNIFFER_SINK": "webhook"}
+    for url in ("ftp://example.com/hook", "https://", "http://host:port/"):
+        [problem] = problems_of({**webhook, "SNIFFER_SINK_URL": url})
+        assert problem.startswith("configuration: sink_url"), problem
+    credentials = {**webhook, "SNIFFER_SINK_URL": "https://user:pw@example.com/hook"}
+    assert load_config(credentials).sink == "webhook"
+    [problem] = problems_of({**credentials, "SNIFFER_SINK_TOKEN": "t0ken"})
+    assert "sink_token" in problem and "pw" not in problem
+    assert load_config({**webhook, "SNIFFER_SINK_URL": "http://127.0.0.1:8080/hook"})
+
+
+def test_kafka_addresses_are_brokers_without_credentials() -> None:
+    [problem] = problems_of({"SNIFFER_SOURCE": "kafka", "SNIFFER_SOURCE_URL": "u:secret@b:9092"})
+    assert "source_url" in problem and "credentials" in problem and "secret" not in problem
+    [problem] = problems_of({"SNIFFER_SINK": "kafka", "SNIFFER_SINK_URL": " kafka:// , "})
+    assert "sink_url" in problem and "no Kafka broker" in problem
+    config = load_config({"SNIFFER_SINK": "kafka", "SNIFFER_SINK_URL": "kafka://a:9092,b:9092"})
+    assert config.sink == "kafka"
+
+
+def test_problems_between_fields_are_one_line_each() -> None:
+    problems = problems_of({"SNIFFER_SOURCE": "replay", "SNIFFER_SINK": "jsonl"})
+    assert problems == [
+        "configuration: source=replay needs replay_path",
+        "configuration: sink=jsonl needs sink_path",
+    ]
+
+
+def test_the_synthetic_rate_is_a_finite_number() -> None:
+    [problem] = problems_of({"SNIFFER_SYNTHETIC_RATE": "inf"})
+    assert problem.startswith("synthetic_rate='inf': ") and "finite" in problem

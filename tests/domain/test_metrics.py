@@ -1,11 +1,20 @@
 """Metrics: every contract series exists from the start, the snapshot, the two laws, and the
-export/restore of counters that recovery relies on."""
+export/restore of counters that recovery relies on, and the table they are declared from."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, generate_latest
+from dataclasses import replace
 
-from domain.metrics import SNAPSHOT_KEYS, Metrics, conservation_problems
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+
+from domain.metrics import (
+    METRICS,
+    SNAPSHOT_KEYS,
+    Metrics,
+    MetricSpec,
+    conservation_problems,
+    table_problems,
+)
 
 CONTRACT_SERIES = [
     "sniffer_tx_seen_total",
@@ -72,3 +81,30 @@ def test_exported_counts_restore_into_a_fresh_process() -> None:
         == 3
     )
     assert conservation_problems(snap) == []
+
+
+def test_snapshot_keys_come_from_the_table_in_the_contract_order() -> None:
+    assert SNAPSHOT_KEYS == (
+        "tx_seen", "tx_ignored", "tx_invalid", "duplicates", "candidates_rejected",
+        "candidates_detected", "candidates_sent", "dropped_full_buffer", "dropped_shutdown",
+        "dropped_stale", "send_failures", "send_retries", "backpressure_events",
+        "stream_buffer_depth", "stream_buffer_capacity", "batches_sent", "uptime_s",
+    )  # fmt: skip
+    assert [s.attribute for s in METRICS if s.snapshot] == list(SNAPSHOT_KEYS[:-1])
+
+
+def test_a_misspelt_or_undeclared_row_is_a_problem_at_import() -> None:
+    assert table_problems(METRICS, Metrics.__annotations__) == []
+    misspelt = tuple(
+        replace(spec, name="sniffer_tx_sen") if spec.name == "sniffer_tx_seen" else spec
+        for spec in METRICS
+    )
+    problems = table_problems(misspelt, Metrics.__annotations__)
+    assert "tx_seen: declared Counter, table None" in problems
+    assert "tx_sen: in the table, not declared on Metrics" in problems
+    wrong_kind = (*METRICS[1:], replace(METRICS[0], kind=Gauge))
+    assert table_problems(wrong_kind, Metrics.__annotations__) == [
+        "tx_seen: declared Counter, table Gauge"
+    ]
+    suffixed = (*METRICS, MetricSpec("sniffer_x_total", Counter, (), False, "x"))
+    assert any("x_total" in p for p in table_problems(suffixed, Metrics.__annotations__))

@@ -1,18 +1,13 @@
 """The job as a cluster of real processes on loopback (`-i k -a "127.0.0.1:P0;127.0.0.1:P1"`), by
-hand and through the launcher (`python -m flows.cluster`): the same candidates as one process,
+hand and through the launcher (`python -m localcluster`): the same candidates as one process,
 work on both processes, and the conservation laws over the sums of the final snapshots (the
 contract's cluster form)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import socket
 import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,143 +17,63 @@ import pytest
 from connectors.recorder import as_line
 from domain.metrics import SNAPSHOT_KEYS, conservation_problems
 from fakechain import generate_range
-from flows.cluster import NETWORK_LINE, parse_args, sum_snapshots
-from tests.deploy.support import free_port_run
-from tests.jobs import ROOT, JobResult, job_env, run_job, wait_for_lines, without_time
+from localcluster.jobrun import launcher_command, start_job
+from localcluster.options import addresses, free_port_run
+from tests.jobs import (
+    ROOT,
+    JobResult,
+    finish_job,
+    finite_synthetic,
+    job_env,
+    run_job,
+    wait_for_lines,
+    without_time,
+)
+
+pytestmark = pytest.mark.e2e
 
 TOTAL = 6000
 SEED = 7
 LAUNCH_RATIO = 0.05
-SETTINGS = {
-    "SNIFFER_SYNTHETIC_TOTAL": str(TOTAL),
-    "SNIFFER_SYNTHETIC_RATE": "0",
-    "SNIFFER_SYNTHETIC_LAUNCH_RATIO": str(LAUNCH_RATIO),
-    "SNIFFER_SYNTHETIC_SEED": str(SEED),
-    "SNIFFER_SYNTHETIC_PARTITIONS": "2",
-}
-
-
-@dataclass
-class Outcome:
-    """What one process (or the launcher) printed, parsed."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    candidates: list[dict[str, Any]] = field(default_factory=list)
-    snapshot: dict[str, Any] = field(default_factory=dict)
-
-
-def is_network_line(line: str) -> bool:
-    """Bytewax's networking layer prints its connection retries on stdout."""
-    return NETWORK_LINE.match(line.encode() + b"\n") is not None
-
-
-def candidates_of(text: str) -> list[dict[str, Any]]:
-    """Every stdout line is a candidate, but for the networking layer's retry notices."""
-    return [orjson.loads(line) for line in text.splitlines() if line and not is_network_line(line)]
-
-
-def finish(proc: subprocess.Popen[str], timeout: float = 60) -> Outcome:
-    stdout, stderr = proc.communicate(timeout=timeout)
-    outcome = Outcome(proc.returncode, stdout, stderr, candidates_of(stdout))
-    lines = stderr.strip().splitlines()
-    if proc.returncode == 0 and lines:
-        outcome.snapshot = orjson.loads(lines[-1])
-    return outcome
-
-
-def children_of(pid: int) -> list[int]:
-    """Processes whose parent is `pid` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...: comm may hold spaces, so split after its closing paren.
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
-@pytest.fixture
-def started() -> Iterator[list[subprocess.Popen[str]]]:
-    """Every process a test starts; whatever still runs at the end is killed, with the
-    processes a launcher started."""
-    procs: list[subprocess.Popen[str]] = []
-    try:
-        yield procs
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                for child in children_of(proc.pid):
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(child, signal.SIGKILL)
-                proc.kill()
-            proc.communicate(timeout=30)
+SETTINGS = finite_synthetic(TOTAL, LAUNCH_RATIO, seed=SEED, partitions=2)
 
 
 @pytest.fixture(scope="module")
 def one_process() -> JobResult:
     """The reference: one process, same settings."""
     result = run_job(SETTINGS)
-    assert result.returncode == 0, result.stderr[-3000:]
     result.assert_conserved()
     assert result.snapshot["tx_seen"] == TOTAL
     return result
 
 
-def cluster_addresses(count: int = 2) -> str:
-    base = free_port_run(count)
-    return ";".join(f"127.0.0.1:{base + k}" for k in range(count))
-
-
-@dataclass
-class ClusterProcess:
-    """Process k of a cluster started by hand, its stdout and stderr in files (pipes would have
-    to be read concurrently: the process that sends would block on a full one)."""
-
-    proc: subprocess.Popen[str]
-    stdout: Path
-    stderr: Path
-
-    def finish(self, timeout: float = 60) -> Outcome:
-        self.proc.wait(timeout=timeout)
-        stdout, stderr = self.stdout.read_text(), self.stderr.read_text()
-        outcome = Outcome(self.proc.returncode, stdout, stderr, candidates_of(stdout))
-        lines = stderr.strip().splitlines()
-        if self.proc.returncode == 0 and lines:
-            outcome.snapshot = orjson.loads(lines[-1])
-        return outcome
-
-
 def start_cluster(
-    started: list[subprocess.Popen[str]],
+    started: list[subprocess.Popen[Any]],
     directory: Path,
     settings: dict[str, str],
     count: int = 2,
-) -> list[ClusterProcess]:
-    addresses = cluster_addresses(count)
+) -> list[tuple[subprocess.Popen[str], Path, Path]]:
+    """Process k of a cluster started by hand, its stdout and stderr in files (pipes would have
+    to be read concurrently: the process that sends would block on a full one)."""
+    cluster = addresses("127.0.0.1", free_port_run(count), count)
     members = []
     for k in range(count):
         stdout, stderr = directory / f"process-{k}.out", directory / f"process-{k}.err"
         with stdout.open("w") as out, stderr.open("w") as err:
-            command = ["-m", "bytewax.run", "flows.sniffer", "-i", str(k), "-a", addresses]
-            proc = subprocess.Popen(
-                [sys.executable, *command],
-                cwd=ROOT,
-                env=job_env(settings),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                text=True,
-            )
+            proc = start_job(settings, "-i", str(k), "-a", cluster, stdout=out, stderr=err)
         started.append(proc)
-        members.append(ClusterProcess(proc, stdout, stderr))
+        members.append((proc, stdout, stderr))
     return members
+
+
+def finish_cluster(
+    members: list[tuple[subprocess.Popen[str], Path, Path]], timeout: float = 60
+) -> list[JobResult]:
+    results = []
+    for proc, stdout, stderr in members:
+        proc.wait(timeout=timeout)
+        results.append(JobResult.parse(proc.returncode, stdout.read_text(), stderr.read_text()))
+    return results
 
 
 def by_signature(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -182,9 +97,9 @@ def check_cluster(
 
 
 def test_two_processes_deliver_exactly_the_candidates_of_one(
-    tmp_path: Path, one_process: JobResult, started: list[subprocess.Popen[str]]
+    tmp_path: Path, one_process: JobResult, started: list[subprocess.Popen[Any]]
 ) -> None:
-    outcomes = [member.finish() for member in start_cluster(started, tmp_path, SETTINGS)]
+    outcomes = finish_cluster(start_cluster(started, tmp_path, SETTINGS))
     for k, outcome in enumerate(outcomes):
         assert outcome.returncode == 0, f"process {k}:\n{outcome.stderr[-3000:]}"
         assert f"starting: process {k}," in outcome.stderr
@@ -208,7 +123,7 @@ def write_replay_file(path: Path) -> None:
 
 
 def test_replay_partitioned_over_two_processes(
-    tmp_path: Path, one_process: JobResult, started: list[subprocess.Popen[str]]
+    tmp_path: Path, one_process: JobResult, started: list[subprocess.Popen[Any]]
 ) -> None:
     frames = tmp_path / "frames.jsonl"
     write_replay_file(frames)
@@ -227,7 +142,7 @@ def test_replay_partitioned_over_two_processes(
     # writes to it.
     out = tmp_path / "cluster.jsonl"
     settings = {**replay, "SNIFFER_SINK_PATH": str(out)}
-    outcomes = [member.finish() for member in start_cluster(started, tmp_path, settings)]
+    outcomes = finish_cluster(start_cluster(started, tmp_path, settings))
     for k, outcome in enumerate(outcomes):
         assert outcome.returncode == 0, f"process {k}:\n{outcome.stderr[-3000:]}"
         assert outcome.candidates == []
@@ -239,10 +154,11 @@ def test_replay_partitioned_over_two_processes(
 
 
 def start_launcher(
-    started: list[subprocess.Popen[str]], settings: dict[str, str], *args: str
+    started: list[subprocess.Popen[Any]], settings: dict[str, str], *args: str
 ) -> subprocess.Popen[str]:
+    """The launcher with `args` (`-n 2` included, the tests vary it), output to pipes."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "flows.cluster", *args],
+        launcher_command(*args),
         cwd=ROOT,
         env=job_env(settings),
         stdin=subprocess.DEVNULL,
@@ -266,7 +182,7 @@ def process_snapshots(stderr: str, count: int) -> list[dict[str, Any]]:
     return [finals[k] for k in range(count)]
 
 
-def check_launcher_sum(outcome: Outcome, snapshots: list[dict[str, Any]]) -> None:
+def check_launcher_sum(outcome: JobResult, snapshots: list[dict[str, Any]]) -> None:
     """The launcher's last stderr line sums the processes' final snapshots."""
     total = outcome.snapshot
     assert list(total) == list(SNAPSHOT_KEYS)
@@ -278,9 +194,9 @@ def check_launcher_sum(outcome: Outcome, snapshots: list[dict[str, Any]]) -> Non
 
 
 def test_launcher_runs_a_finite_stream_to_the_same_result(
-    one_process: JobResult, started: list[subprocess.Popen[str]]
+    one_process: JobResult, started: list[subprocess.Popen[Any]]
 ) -> None:
-    outcome = finish(start_launcher(started, SETTINGS, "-n", "2"))
+    outcome = finish_job(start_launcher(started, SETTINGS, "-n", "2"))
     assert outcome.returncode == 0, outcome.stderr[-3000:]
     for k in (0, 1):
         assert f"[{k}] " in outcome.stderr
@@ -291,7 +207,7 @@ def test_launcher_runs_a_finite_stream_to_the_same_result(
 
 
 def test_sigterm_to_the_launcher_drains_every_process(
-    tmp_path: Path, started: list[subprocess.Popen[str]]
+    tmp_path: Path, started: list[subprocess.Popen[Any]]
 ) -> None:
     out = tmp_path / "candidates.jsonl"
     endless = {
@@ -304,7 +220,7 @@ def test_sigterm_to_the_launcher_drains_every_process(
     launcher = start_launcher(started, endless, "-n", "2")
     wait_for_lines(out, 20, launcher)  # both processes are connected and running
     launcher.send_signal(signal.SIGTERM)
-    outcome = finish(launcher)
+    outcome = finish_job(launcher)
     assert outcome.returncode == 0, outcome.stderr[-3000:]
     assert "SIGTERM: forwarded to processes 0, 1" in outcome.stderr
     lines = outcome.stderr.splitlines()
@@ -323,15 +239,15 @@ def test_sigterm_to_the_launcher_drains_every_process(
 
 
 def test_launcher_reports_a_bad_configuration_once_and_starts_nothing(
-    started: list[subprocess.Popen[str]],
+    started: list[subprocess.Popen[Any]],
 ) -> None:
-    outcome = finish(start_launcher(started, {"SNIFFER_BATCH_SIZE": "0"}, "-n", "2"))
+    outcome = finish_job(start_launcher(started, {"SNIFFER_BATCH_SIZE": "0"}, "-n", "2"))
     assert outcome.returncode == 2
     assert outcome.stderr.count("configuration error: batch_size='0'") == 1
     assert "[0]" not in outcome.stderr
 
 
-def test_launcher_fails_when_one_process_fails(started: list[subprocess.Popen[str]]) -> None:
+def test_launcher_fails_when_one_process_fails(started: list[subprocess.Popen[Any]]) -> None:
     # Process 1 cannot serve its metrics (port + 1 is taken) and exits 2 before it connects;
     # process 0 then waits for a peer that never comes, and is stopped by the launcher.
     base = free_port_run(2)
@@ -339,28 +255,9 @@ def test_launcher_fails_when_one_process_fails(started: list[subprocess.Popen[st
         taken.bind(("127.0.0.1", base + 1))
         taken.listen()
         settings = {"SNIFFER_METRICS_PORT": str(base), "SNIFFER_SYNTHETIC_PARTITIONS": "2"}
-        outcome = finish(start_launcher(started, settings, "-n", "2", "--kill-after", "1"))
+        outcome = finish_job(start_launcher(started, settings, "-n", "2", "--kill-after", "1"))
     assert outcome.returncode == 2, outcome.stderr[-3000:]
     assert "[1] sniffer: cannot serve metrics" in outcome.stderr
     assert "process 1 exited with code 2" in outcome.stderr
     assert "process 1 failed: stopping the others" in outcome.stderr
     assert "process 0 exited with code" in outcome.stderr
-
-
-def test_launcher_arguments() -> None:
-    options = parse_args(["-n", "3", "-w", "2", "--base-port", "2101", "-r", "rec", "-s", "1"])
-    assert (options.processes, options.base_port) == (3, 2101)
-    assert options.bytewax_args == ["-w", "2", "-r", "rec", "-s", "1"]
-    # After --, everything goes to bytewax.run as is, even what looks like a launcher option.
-    assert parse_args(["-b", "0", "--", "-n", "5"]).bytewax_args == ["-b", "0", "-n", "5"]
-    for own in (["-i", "1"], ["-a", "x:1"], ["--process-id=1"], ["--", "--addresses", "x:1"]):
-        with pytest.raises(SystemExit):
-            parse_args(own)
-
-
-def test_sum_of_snapshots() -> None:
-    one = dict.fromkeys(SNAPSHOT_KEYS, 1) | {"stream_buffer_capacity": 2048, "uptime_s": 2.5}
-    two = dict.fromkeys(SNAPSHOT_KEYS, 2) | {"stream_buffer_capacity": 2048, "uptime_s": 1.5}
-    total = sum_snapshots([one, two])
-    assert total["tx_seen"] == total["candidates_sent"] == 3
-    assert (total["stream_buffer_capacity"], total["uptime_s"]) == (2048, 2.5)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.jobs import run_job
+
+pytestmark = pytest.mark.e2e
 
 
 def test_invalid_configuration_exits_2_with_one_line_per_problem(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ import pytest
 
 from tests.jobs import ROOT, finish_job, run_job, start_job, wait_for_lines
 
+pytestmark = pytest.mark.e2e
+
 TOTAL = 30_000
 
 SETTINGS = {
@@ -42,7 +44,6 @@ def create_recovery_store(directory: Path) -> Path:
 def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     out = tmp_path_factory.mktemp("reference") / "candidates.jsonl"
     result = run_job({**SETTINGS, "SNIFFER_SINK_PATH": str(out)})
-    assert result.returncode == 0, result.stderr[-2000:]
     result.assert_conserved()
     return signatures(out)
 
@@ -65,7 +66,6 @@ def test_kill_and_restart_loses_nothing(
     assert 0 < written_before < len(uninterrupted)
 
     second = finish_job(start_job(settings, *args))
-    assert second.returncode == 0, second.stderr[-2000:]
     second.assert_conserved()
 
     delivered = signatures(out)
@@ -90,12 +90,10 @@ def test_graceful_stop_then_resume_continues_exactly(
     wait_for_lines(out, len(uninterrupted) // 3, first)
     first.send_signal(signal.SIGTERM)
     stopped = finish_job(first)
-    assert stopped.returncode == 0, stopped.stderr[-2000:]
     stopped.assert_conserved()
     assert stopped.snapshot["tx_seen"] < TOTAL
 
     resumed = finish_job(start_job(settings, *args))
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
     resumed.assert_conserved()
     delivered = signatures(out)
     assert sorted(delivered) == sorted(uninterrupted)

@@ -6,12 +6,31 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.jobs import finish_job, start_job, wait_for_lines
+from tests.jobs import finish_job, settings, start_job, wait_for_lines
+
+pytestmark = pytest.mark.e2e
+
+
+def endless(rate: int, launch_ratio: float, **fields: Any) -> dict[str, str]:
+    """An endless synthetic stream at `rate` tx/s, plus `fields` as `SNIFFER_<FIELD>` settings."""
+    return settings(synthetic_rate=rate, synthetic_launch_ratio=launch_ratio, **fields)
+
+
+def wait_until(done: Callable[[], bool], proc: subprocess.Popen[str], what: str) -> None:
+    """A bounded wait for something the running job does; never a timing assertion."""
+    deadline = time.monotonic() + 60
+    while not done():
+        assert proc.poll() is None, f"the job ended early: {proc.returncode}"
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -19,20 +38,11 @@ def test_calm_stream_stops_cleanly_with_everything_delivered(
     tmp_path: Path, signum: signal.Signals
 ) -> None:
     out = tmp_path / "candidates.jsonl"
-    proc = start_job(
-        {
-            "SNIFFER_SYNTHETIC_RATE": "2000",
-            "SNIFFER_SYNTHETIC_LAUNCH_RATIO": "0.05",
-            "SNIFFER_SINK": "jsonl",
-            "SNIFFER_SINK_PATH": str(out),
-        }
-    )
+    proc = start_job(endless(2000, 0.05, sink="jsonl", sink_path=out))
     wait_for_lines(out, 20, proc)
     proc.send_signal(signum)
     result = finish_job(proc)
-    assert result.returncode == 0, result.stderr[-2000:]
-    result.assert_conserved()
-    snap = result.snapshot
+    snap = result.assert_conserved()
     assert snap["dropped_shutdown"] == 0
     assert snap["stream_buffer_depth"] == 0
     assert (
@@ -47,35 +57,21 @@ def test_overloaded_drain_is_cut_at_the_timeout_and_counted(
     tmp_path: Path, mode: str, policy: str
 ) -> None:
     dead = tmp_path / "dead.jsonl"
-    proc = start_job(
-        {
-            "SNIFFER_SYNTHETIC_RATE": "4000",
-            "SNIFFER_SYNTHETIC_LAUNCH_RATIO": "1.0",
-            "SNIFFER_SINK": "null",
-            "SNIFFER_SINK_DELAY_MS": "50",
-            "SNIFFER_STREAM_BUFFER_CAPACITY": "256",
-            "SNIFFER_GRACEFUL_SHUTDOWN_TIMEOUT_MS": "300",
-            "SNIFFER_BATCH_SEND_MODE": mode,
-            "SNIFFER_DROP_POLICY": policy,
-            "SNIFFER_DEAD_LETTER_PATH": str(dead),
-            "SNIFFER_SNAPSHOT_PATH": str(tmp_path / "snapshot.json"),
-            "SNIFFER_SNAPSHOT_INTERVAL_S": "0.2",
-        }
-    )
+    snapshot = tmp_path / "snapshot.json"
+    overload = {"sink": "null", "sink_delay_ms": 50, "stream_buffer_capacity": 256}
+    drain = {"graceful_shutdown_timeout_ms": 300, "batch_send_mode": mode, "drop_policy": policy}
+    files = {"dead_letter_path": dead, "snapshot_path": snapshot, "snapshot_interval_s": 0.2}
+    proc = start_job(endless(4000, 1.0, **overload, **drain, **files))
     # Wait until the buffers are visibly full: the consumer is far slower than the launches.
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        snapshot = tmp_path / "snapshot.json"
-        if snapshot.exists() and json.loads(snapshot.read_text())["stream_buffer_depth"] >= 256:
-            break
-        time.sleep(0.1)
-    else:
-        raise AssertionError("the buffers never filled")
+    wait_until(
+        lambda: (
+            snapshot.exists() and json.loads(snapshot.read_text())["stream_buffer_depth"] >= 256
+        ),
+        proc,
+        "the buffers never filled",
+    )
     proc.send_signal(signal.SIGTERM)
-    result = finish_job(proc)
-    assert result.returncode == 0, result.stderr[-2000:]
-    result.assert_conserved()
-    snap = result.snapshot
+    snap = finish_job(proc).assert_conserved()
     # 256 per buffer at 16 per 50 ms cannot drain in 300 ms: the rest is counted, not lost.
     assert snap["dropped_shutdown"] > 0
     assert snap["stream_buffer_depth"] == 0
@@ -86,23 +82,27 @@ def test_overloaded_drain_is_cut_at_the_timeout_and_counted(
 
 
 def test_a_second_signal_stops_at_once(tmp_path: Path) -> None:
-    out = tmp_path / "candidates.jsonl"
-    proc = start_job(
-        {
-            "SNIFFER_SYNTHETIC_RATE": "4000",
-            "SNIFFER_SYNTHETIC_LAUNCH_RATIO": "1.0",
-            "SNIFFER_SINK": "jsonl",
-            "SNIFFER_SINK_PATH": str(out),
-            "SNIFFER_SINK_DELAY_MS": "200",
-            "SNIFFER_DROP_POLICY": "block",
-            "SNIFFER_GRACEFUL_SHUTDOWN_TIMEOUT_MS": "600000",
-        }
+    out, err = tmp_path / "candidates.jsonl", tmp_path / "stderr.txt"
+    job = endless(
+        4000,
+        1.0,
+        sink="jsonl",
+        sink_path=out,
+        sink_delay_ms=200,
+        drop_policy="block",
+        graceful_shutdown_timeout_ms=600000,
     )
-    wait_for_lines(out, 16, proc)
-    proc.send_signal(signal.SIGTERM)
-    time.sleep(0.5)  # let the first signal start the (ten-minute) drain
-    assert proc.poll() is None
-    proc.send_signal(signal.SIGTERM)
-    result = finish_job(proc, timeout=30)
-    assert result.returncode == 130
-    assert "stopping at once" in result.stderr
+    with err.open("w") as stderr:
+        proc = start_job(job, stderr=stderr)
+    try:
+        wait_for_lines(out, 16, proc)
+        proc.send_signal(signal.SIGTERM)
+        # The first signal has started the (ten-minute) drain once the job says so.
+        wait_until(lambda: "draining" in err.read_text(), proc, "no drain after SIGTERM")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=30)
+    assert "stopping at once" in err.read_text()

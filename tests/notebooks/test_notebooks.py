@@ -68,6 +68,7 @@ def test_committed_without_outputs_and_with_parameters_first(path: Path) -> None
         assert cell.execution_count is None, f"cell {cell.id} has an execution count"
 
 
+@pytest.mark.e2e  # the notebooks run the real job
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_runs_headless_and_draws(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)

@@ -14,6 +14,7 @@ from tests.factories import (
     DeadLetters,
     FakeClock,
     RecordingTransport,
+    SlowTransport,
     make_candidate,
     metric,
     signatures,
@@ -49,19 +50,6 @@ class BrokenTransport(RecordingTransport):
     def send(self, batch: Batch) -> None:
         self.attempts += 1
         raise self.error
-
-
-class SlowTransport(RecordingTransport):
-    """Takes `seconds` of fake time to acknowledge."""
-
-    def __init__(self, clock: FakeClock, seconds: float) -> None:
-        super().__init__()
-        self.clock = clock
-        self.seconds = seconds
-
-    def send(self, batch: Batch) -> None:
-        self.clock.advance(self.seconds)
-        super().send(batch)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,17 +13,16 @@ import bytewax.operators as op
 import pytest
 from bytewax.dataflow import Dataflow
 from bytewax.recovery import RecoveryConfig, init_db_dir
-from bytewax.testing import TestingSink, TestingSource, TimeTestingGetter, cluster_main, run_main
+from bytewax.testing import TestingSink, TestingSource, TimeTestingGetter, run_main
 from prometheus_client import CollectorRegistry
 
-from domain.config import SnifferConfig
 from domain.metrics import Metrics
 from domain.models import HIGH, LOW, PUMP_FUN, Batch, Candidate, Launch
 from operators.batching import BatchLogic, BatchState, batch_candidates
 from operators.dedup import dedup_launches
-from operators.filters import filter_launches
-from operators.scoring import score_launches
-from tests.factories import PartitionedSource
+from operators.filters import FilterSettings, filter_launches
+from operators.scoring import ScoringSettings, score_launches
+from tests.factories import RUNNERS, PartitionedSource, Runner
 
 START = datetime(2026, 11, 26, 22, 35, 14, tzinfo=timezone.utc)
 TIMEOUT = timedelta(milliseconds=10)
@@ -184,25 +183,7 @@ def test_a_naive_clock_is_refused() -> None:
         logic.on_item(candidate(0))
 
 
-@pytest.mark.parametrize(
-    ("batch_size", "timeout", "message"),
-    [(0, TIMEOUT, "batch_size=0"), (3, timedelta(0), "timeout=0:00:00")],
-)
-def test_bad_settings_are_refused(batch_size: int, timeout: timedelta, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        BatchLogic(HIGH, batch_size, timeout)
-
-
 # --- in a dataflow ---------------------------------------------------------------------------
-
-Runner = Callable[[Dataflow], Any]
-
-RUNNERS = [
-    pytest.param(run_main, id="run_main"),
-    pytest.param(
-        lambda flow: cluster_main(flow, [], 0, worker_count_per_proc=2), id="cluster_main-2w"
-    ),
-]
 
 
 @pytest.mark.parametrize("runner", RUNNERS)
@@ -235,14 +216,13 @@ def test_candidate_stage_keeps_each_partitions_order_within_a_priority(runner: R
         for p in (0, 1)
     }
     metrics = Metrics(CollectorRegistry())
-    config = SnifferConfig()
     out: list[Batch] = []
     flow = Dataflow("candidates_test")
     launches = op.input("in", flow, PartitionedSource(feeds, batch_size=5))
     keyed = op.key_on("key", launches, lambda _: "launches")
-    unique = dedup_launches("dedup", keyed, config.dedup_capacity, metrics)
-    passed = filter_launches("filter", unique, config, metrics)
-    scored = score_launches("score", passed, config)
+    unique = dedup_launches("dedup", keyed, 100_000, metrics)
+    passed = filter_launches("filter", unique, FilterSettings(), metrics)
+    scored = score_launches("score", passed, ScoringSettings())
     by_priority = op.branch("priority", scored, lambda kv: kv[1].priority == HIGH)
     for name, stream, priority in (
         ("batch_high", by_priority.trues, HIGH),
@@ -268,7 +248,7 @@ def test_candidate_stage_keeps_each_partitions_order_within_a_priority(runner: R
 
 def test_a_crash_and_restart_gives_the_uninterrupted_output(tmp_path: Path) -> None:
     """Dedup memory, serial history, EMAs and the open batch all come back from the snapshot."""
-    config = SnifferConfig(filter_serial_max_launches=4)
+    serial = FilterSettings(serial_max_launches=4)
     # 0 1 1 | 2 3 0 4 5 6 7: two duplicates (the second one seen by another source, with another
     # creator); the creator's fifth to eighth launches are serial.
     stream: list[Any] = [launch(n, creator="A") for n in (0, 1, 1, 2, 3, 0, 4, 5, 6, 7)]
@@ -279,8 +259,8 @@ def test_a_crash_and_restart_gives_the_uninterrupted_output(tmp_path: Path) -> N
         flow = Dataflow("recovery_test")
         keyed = op.key_on("key", op.input("in", flow, TestingSource(items)), lambda _: "launches")
         unique = dedup_launches("dedup", keyed, 100, metrics)
-        passed = filter_launches("filter", unique, config, metrics)
-        scored = score_launches("score", passed, config)
+        passed = filter_launches("filter", unique, serial, metrics)
+        scored = score_launches("score", passed, ScoringSettings())
         batches = batch_candidates("batch", scored, HIGH, 3, TIMEOUT, lambda: FAR_FUTURE)
         op.output("out", op.key_rm("unkey", batches), TestingSink(out))
         return flow

@@ -3,46 +3,29 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 import bytewax.operators as op
 import pytest
 from bytewax.dataflow import Dataflow
-from bytewax.testing import TestingSink, TestingSource, cluster_main, run_main
+from bytewax.testing import TestingSink, TestingSource
 from prometheus_client import CollectorRegistry
 
 from domain.metrics import Metrics
-from domain.models import PUMP_FUN, Launch
+from domain.models import Launch
 from operators.dedup import DedupLogic, DedupState, dedup_launches
-from tests.factories import PartitionedSource
+from tests.factories import RUNNERS, PartitionedSource, Runner, feed_each, named_launch
 
 
 def launch(signature: str, mint: str | None = None, slot: int | None = 1000) -> Launch:
-    return Launch(
-        signature=signature,
-        slot=slot,
-        launchpad=PUMP_FUN,
-        mint=mint,
-        creator="creator",
-        name="Token",
-        symbol="TKN",
-        uri=None,
-        initial_buy_sol=1.0,
-        arrived_at=1_800_000_000.0,
-        detected_at=1_800_000_000.0,
-    )
+    return named_launch(signature, mint=mint, slot=slot)
 
 
 def run_logic(logic: DedupLogic, launches: Iterable[Launch]) -> list[str]:
     """Feed `launches` one by one; return the signatures that came out."""
-    out: list[str] = []
-    for item in launches:
-        emitted, discard = logic.on_item(item)
-        assert discard is False
-        out.extend(x.signature for x in emitted)
-    return out
+    return [x.signature for x in feed_each(logic, launches)]
 
 
 @pytest.fixture
@@ -130,22 +113,7 @@ def test_resume_with_a_smaller_capacity_keeps_the_newest(metrics: Metrics) -> No
     assert logic.snapshot() == DedupState(("s2", "s3"), ("m2", "m3"))
 
 
-def test_capacity_must_be_positive(metrics: Metrics) -> None:
-    with pytest.raises(ValueError, match="capacity=0"):
-        DedupLogic(0, metrics)
-
-
 # --- in a dataflow ---------------------------------------------------------------------------
-
-
-Runner = Callable[[Dataflow], Any]
-
-RUNNERS = [
-    pytest.param(run_main, id="run_main"),
-    pytest.param(
-        lambda flow: cluster_main(flow, [], 0, worker_count_per_proc=2), id="cluster_main-2w"
-    ),
-]
 
 
 def build_flow(source: Any, capacity: int, metrics: Metrics, out: list[Launch]) -> Dataflow:

@@ -22,7 +22,6 @@ from bytewax.dataflow import Dataflow
 from bytewax.testing import TestingSource, cluster_main, run_main
 from prometheus_client import CollectorRegistry
 
-from domain.config import SnifferConfig
 from domain.metrics import Metrics
 from domain.models import HIGH, LOW, PRIORITIES, Batch, Candidate
 from domain.shutdown import Shutdown
@@ -30,18 +29,20 @@ from domain.transport import SendError
 from operators.batch_sender import BatchSender
 from operators.delivery import (
     AsyncDelivery,
-    DeliveryState,
-    ShutdownDrain,
+    DeliverySettings,
     SyncDelivery,
     deliver,
     delivery_builder,
 )
 from operators.rate_limit import TokenBucket
-from operators.stream_buffer import StreamBuffers
+from operators.send_path import DeliveryState, SendPath, ShutdownDrain
+from operators.stream_buffer import DropPolicy, StreamBuffers
 from tests.factories import (
     DeadLetters,
     FakeClock,
     RecordingTransport,
+    Signalling,
+    SlowTransport,
     make_batch,
     make_candidate,
     metric,
@@ -117,7 +118,7 @@ def make_rig(
     mode: str = "sync",
     *,
     capacity: int = 100,
-    policy: str = "drop_newest",
+    policy: DropPolicy = "drop_newest",
     batch_size: int = 2,
     rate: float = 0.0,
     slice_s: float = 10.0,
@@ -147,20 +148,12 @@ def make_rig(
     )
     bucket = bucket if bucket is not None else TokenBucket(rate, burst=batch_size, clock=clock)
     drain = ShutdownDrain(shutdown, shutdown_timeout_s, metrics, dead, clock=clock)  # type: ignore[arg-type]
+    path = SendPath(buffers, sender, bucket, batch_size, drain)
     logic: Any
     if mode == "sync":
-        logic = SyncDelivery(
-            buffers,
-            sender,
-            bucket,
-            batch_size,
-            drain,
-            slice_s=slice_s,
-            clock=clock,
-            sleep=clock.sleep,
-        )
+        logic = SyncDelivery(path, slice_s=slice_s, clock=clock, sleep=clock.sleep)
     else:
-        logic = AsyncDelivery(buffers, sender, bucket, batch_size, drain, sleep=clock.sleep)
+        logic = AsyncDelivery(path, sleep=clock.sleep)
     return Rig(logic, buffers, transport, metrics, clock, bucket, dead, shutdown, list(contents))
 
 
@@ -270,19 +263,6 @@ def test_sync_rate_limit_sets_a_future_utc_timer_and_continues_on_notify() -> No
     rig.assert_conserved()
 
 
-class SlowTransport(RecordingTransport):
-    """Each batch takes `seconds` of fake time."""
-
-    def __init__(self, clock: FakeClock, seconds: float) -> None:
-        super().__init__()
-        self.clock = clock
-        self.seconds = seconds
-
-    def send(self, batch: Batch) -> None:
-        self.clock.advance(self.seconds)
-        super().send(batch)
-
-
 def test_sync_sends_for_one_slice_then_leaves_the_rest_for_the_next_activation() -> None:
     clock = FakeClock(START)
     transport = SlowTransport(clock, seconds=0.004)
@@ -344,7 +324,7 @@ def test_sync_block_waits_out_the_rate_limit_and_loses_nothing() -> None:
     ],
 )
 def test_sync_drop_policy_decides_who_survives_a_consumer_that_cannot_keep_up(
-    policy: str, high_kept: list[int], low_kept: list[int], found_full: int
+    policy: DropPolicy, high_kept: list[int], low_kept: list[int], found_full: int
 ) -> None:
     rig = make_rig(capacity=3, policy=policy, batch_size=3, rate=1.0)
     exhaust(rig.bucket)  # nothing can be sent while the activation runs (except under block)
@@ -540,23 +520,13 @@ def test_async_close_drains_everything_then_joins_the_senders(
     rig.assert_conserved()
 
 
-class _Signalling:
-    def __init__(self, inner: Any, event: threading.Event) -> None:
-        self._inner = inner
-        self._event = event
-
-    def inc(self, amount: float = 1) -> None:
-        self._inner.inc(amount)
-        self._event.set()
-
-
 def test_async_block_never_drops_with_a_slow_transport(
     async_rigs: Callable[..., Rig], gates: Callable[[], Gate]
 ) -> None:
     gate = gates()
     rig = async_rigs(capacity=2, policy="block", batch_size=1, transport=GatedTransport(gate))
     found_full = threading.Event()
-    rig.metrics.backpressure_events = _Signalling(rig.metrics.backpressure_events, found_full)  # type: ignore[assignment]
+    rig.metrics.backpressure_events = Signalling(rig.metrics.backpressure_events, found_full)  # type: ignore[assignment]
 
     producer = threading.Thread(target=rig.feed, args=(batch(range(8)),))
     producer.start()
@@ -692,7 +662,7 @@ def test_async_drain_after_a_signal_gives_up_at_the_deadline(
 
     rig = async_rigs(batch_size=2, shutdown_timeout_s=0.0, transport=Stuck())
     gave_up = threading.Event()
-    rig.metrics.dropped_shutdown = _Signalling(rig.metrics.dropped_shutdown, gave_up)  # type: ignore[assignment]
+    rig.metrics.dropped_shutdown = Signalling(rig.metrics.dropped_shutdown, gave_up)  # type: ignore[assignment]
     rig.feed(batch(range(0, 4)), batch(range(10, 14), LOW))
     assert entered[HIGH].wait(HANG_GUARD_S)
     assert entered[LOW].wait(HANG_GUARD_S)
@@ -738,8 +708,8 @@ def run_deliver(
     transport: RecordingTransport,
     **settings: Any,
 ) -> tuple[Metrics, DeadLetters]:
-    config = SnifferConfig(**settings)
-    metrics = Metrics(CollectorRegistry(), capacity=config.stream_buffer_capacity)
+    config = DeliverySettings(**settings)
+    metrics = Metrics(CollectorRegistry(), capacity=config.buffer_capacity)
     dead = DeadLetters()
     flow = Dataflow("deliver_test")
     keyed = op.input("batches", flow, TestingSource([(KEY, b) for b in batches]))
@@ -772,7 +742,7 @@ def test_deliver_in_a_dataflow_sends_every_candidate_exactly_once(
 ) -> None:
     batches = mixed_batches(60, 5)
     transport = RecordingTransport()
-    metrics, dead = run_deliver(runner, batches, transport, batch_send_mode=mode, batch_size=4)
+    metrics, dead = run_deliver(runner, batches, transport, send_mode=mode, batch_size=4)
 
     for priority in PRIORITIES:
         expected = [sig for b in batches if b.priority == priority for sig in signatures(b)]
@@ -806,7 +776,7 @@ class PoisonTransport(RecordingTransport):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_deliver_in_a_dataflow_accounts_for_every_candidate(
-    runner: Callable[[Dataflow], None], mode: str, policy: str
+    runner: Callable[[Dataflow], None], mode: str, policy: DropPolicy
 ) -> None:
     # Ancient launches (arrived at the epoch) are stale; the others arrive far in the future.
     fresh = 4_000_000_000.0
@@ -826,13 +796,13 @@ def test_deliver_in_a_dataflow_accounts_for_every_candidate(
         runner,
         batches,
         transport,
-        batch_send_mode=mode,
+        send_mode=mode,
         batch_size=3,
-        stream_buffer_capacity=4,
+        buffer_capacity=4,
         drop_policy=policy,
-        send_max_retries=1,
-        send_retry_delay_us=0,
-        max_candidate_age_ms=60_000,
+        max_retries=1,
+        retry_delay_s=0.0,
+        max_age_s=60.0,
     )
 
     every = [sig for b in batches for sig in signatures(b)]
@@ -918,7 +888,7 @@ def test_resume_restores_the_counters_and_rewinds_a_resumable_sink(tmp_path: Pat
     from connectors.line_sinks import JsonlFileTransport
 
     out = tmp_path / "candidates.jsonl"
-    config = SnifferConfig(batch_size=2)
+    config = DeliverySettings(batch_size=2)
     first_metrics = Metrics(CollectorRegistry())
     first = delivery_builder(config, first_metrics, JsonlFileTransport(out), Shutdown())(None)
     first.on_batch([batch(range(4))])

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 import bytewax.operators as op
 import pytest
 from bytewax.dataflow import Dataflow
-from bytewax.testing import TestingSink, TestingSource, cluster_main, run_main
+from bytewax.testing import TestingSink, TestingSource
 from prometheus_client import CollectorRegistry
 
-from domain.config import SnifferConfig
 from domain.metrics import Metrics
-from domain.models import PUMP_FUN, Launch
+from domain.models import Launch
 from operators.filters import (
     REJECT_REASONS,
     FilterLogic,
+    FilterSettings,
     FilterState,
     LaunchRules,
     filter_launches,
 )
+from tests.factories import RUNNERS, Runner, feed_each, named_launch
 
 #: One hour of chain time.
 HOUR_SLOTS = 9000
@@ -36,18 +36,13 @@ def launch(
     initial_buy_sol: float | None = 1.0,
     slot: int | None = 1000,
 ) -> Launch:
-    return Launch(
-        signature=signature,
-        slot=slot,
-        launchpad=PUMP_FUN,
-        mint=f"mint-{signature}",
+    return named_launch(
+        signature,
         creator=creator,
         name=name,
         symbol=symbol,
-        uri=None,
         initial_buy_sol=initial_buy_sol,
-        arrived_at=1_800_000_000.0,
-        detected_at=1_800_000_000.0,
+        slot=slot,
     )
 
 
@@ -73,16 +68,11 @@ def only(**counts: float) -> dict[str, float]:
 
 
 def survivors(logic: FilterLogic, launches: Iterable[Launch]) -> list[str]:
-    out: list[str] = []
-    for item in launches:
-        emitted, discard = logic.on_item(item)
-        assert discard is False
-        out.extend(x.signature for x in emitted)
-    return out
+    return [x.signature for x in feed_each(logic, launches)]
 
 
 def test_defaults_pass_everything(metrics: Metrics) -> None:
-    logic = FilterLogic(SnifferConfig(), metrics)
+    logic = FilterLogic(FilterSettings(), metrics)
     odd = [
         launch("a"),
         launch("b", creator=None, name=None, symbol=None, initial_buy_sol=None, slot=None),
@@ -97,19 +87,13 @@ def test_defaults_pass_everything(metrics: Metrics) -> None:
 
 
 def test_reject_reasons_are_the_contract_labels() -> None:
-    assert REJECT_REASONS == (
-        "creator_denied",
-        "name_pattern",
-        "symbol_pattern",
-        "initial_buy_unknown",
-        "initial_buy_below_band",
-        "initial_buy_above_band",
-        "serial_launcher",
-    )
+    contract = "creator_denied name_pattern symbol_pattern initial_buy_unknown"
+    contract += " initial_buy_below_band initial_buy_above_band serial_launcher"
+    assert contract.split() == list(REJECT_REASONS)
 
 
 def test_creator_deny_list(metrics: Metrics) -> None:
-    logic = FilterLogic(SnifferConfig(filter_creator_deny=["rugger"]), metrics)
+    logic = FilterLogic(FilterSettings(creator_deny=frozenset({"rugger"})), metrics)
     out = survivors(
         logic, [launch("a", creator="rugger"), launch("b", creator="honest"), launch("c")]
     )
@@ -118,7 +102,7 @@ def test_creator_deny_list(metrics: Metrics) -> None:
 
 
 def test_name_and_symbol_patterns_search_anywhere(metrics: Metrics) -> None:
-    config = SnifferConfig(filter_name_patterns=["(?i)test", "^x"], filter_symbol_patterns=["SCAM"])
+    config = FilterSettings(name_patterns=("(?i)test", "^x"), symbol_patterns=("SCAM",))
     logic = FilterLogic(config, metrics)
     out = survivors(
         logic,
@@ -135,7 +119,7 @@ def test_name_and_symbol_patterns_search_anywhere(metrics: Metrics) -> None:
 
 
 def test_initial_buy_band_includes_its_bounds(metrics: Metrics) -> None:
-    config = SnifferConfig(filter_min_initial_buy_sol=0.5, filter_max_initial_buy_sol=2.5)
+    config = FilterSettings(min_initial_buy_sol=0.5, max_initial_buy_sol=2.5)
     logic = FilterLogic(config, metrics)
     buys = {"a": 0.49, "b": 0.5, "c": 1.0, "d": 2.5, "e": 2.51, "f": None}
     out = survivors(logic, [launch(s, initial_buy_sol=b) for s, b in buys.items()])
@@ -146,17 +130,15 @@ def test_initial_buy_band_includes_its_bounds(metrics: Metrics) -> None:
 
 
 def test_one_bound_alone_also_rejects_an_unknown_buy(metrics: Metrics) -> None:
-    logic = FilterLogic(SnifferConfig(filter_max_initial_buy_sol=3.0), metrics)
+    logic = FilterLogic(FilterSettings(max_initial_buy_sol=3.0), metrics)
     out = survivors(logic, [launch("a", initial_buy_sol=None), launch("b", initial_buy_sol=0.0)])
     assert out == ["b"]
     assert rejected(metrics) == only(initial_buy_unknown=1)
 
 
 def test_a_launch_breaking_several_rules_is_counted_once(metrics: Metrics) -> None:
-    config = SnifferConfig(
-        filter_creator_deny=["rugger"],
-        filter_name_patterns=["rug"],
-        filter_min_initial_buy_sol=1.0,
+    config = FilterSettings(
+        creator_deny=frozenset({"rugger"}), name_patterns=("rug",), min_initial_buy_sol=1.0
     )
     logic = FilterLogic(config, metrics)
     assert survivors(logic, [launch(creator="rugger", name="rug", initial_buy_sol=0.0)]) == []
@@ -164,15 +146,15 @@ def test_a_launch_breaking_several_rules_is_counted_once(metrics: Metrics) -> No
 
 
 def test_launch_rules_alone_are_a_pure_function() -> None:
-    rules = LaunchRules(SnifferConfig(filter_symbol_patterns=["^Z"]))
+    rules = LaunchRules(FilterSettings(symbol_patterns=("^Z",)))
     assert rules.active
     assert rules.reject_reason(launch(symbol="ZZ")) == "symbol_pattern"
     assert rules.reject_reason(launch(symbol="AZ")) is None
-    assert not LaunchRules(SnifferConfig()).active
+    assert not LaunchRules(FilterSettings()).active
 
 
-def serial_config(max_launches: int = 2, window_s: float = 3600.0) -> SnifferConfig:
-    return SnifferConfig(filter_serial_max_launches=max_launches, filter_serial_window_s=window_s)
+def serial_config(max_launches: int = 2, window_s: float = 3600.0) -> FilterSettings:
+    return FilterSettings(serial_max_launches=max_launches, serial_window_s=window_s)
 
 
 def test_serial_launcher_beyond_the_limit_within_the_window(metrics: Metrics) -> None:
@@ -204,7 +186,7 @@ def test_rejected_launches_count_toward_the_serial_history(metrics: Metrics) -> 
 def test_launches_rejected_by_another_rule_count_toward_the_serial_history(
     metrics: Metrics,
 ) -> None:
-    config = SnifferConfig(filter_serial_max_launches=1, filter_name_patterns=["spam"])
+    config = FilterSettings(serial_max_launches=1, name_patterns=("spam",))
     logic = FilterLogic(config, metrics)
     out = survivors(
         logic, [launch("a", creator="A", name="spam", slot=0), launch("b", creator="A", slot=10)]
@@ -279,22 +261,11 @@ def test_snapshot_is_an_immutable_copy(metrics: Metrics) -> None:
 
 # --- in a dataflow ---------------------------------------------------------------------------
 
-Runner = Callable[[Dataflow], Any]
-
-RUNNERS = [
-    pytest.param(run_main, id="run_main"),
-    pytest.param(
-        lambda flow: cluster_main(flow, [], 0, worker_count_per_proc=2), id="cluster_main-2w"
-    ),
-]
-
 
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_filters_in_a_dataflow(runner: Runner, metrics: Metrics) -> None:
-    config = SnifferConfig(
-        filter_creator_deny=["rugger"],
-        filter_min_initial_buy_sol=0.5,
-        filter_serial_max_launches=2,
+    config = FilterSettings(
+        creator_deny=frozenset({"rugger"}), min_initial_buy_sol=0.5, serial_max_launches=2
     )
     stream = [
         launch("ok1", creator="A", slot=1),

@@ -4,21 +4,18 @@ send path takes a candidate in: tests/operators/test_delivery.py.)"""
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 import bytewax.operators as op
 import pytest
 from bytewax.dataflow import Dataflow
-from bytewax.testing import TestingSink, TestingSource, cluster_main, run_main
+from bytewax.testing import TestingSink, TestingSource
 from hypothesis import given
 from hypothesis import strategies as st
-from prometheus_client import CollectorRegistry
 
-from domain.config import SnifferConfig
-from domain.metrics import Metrics
 from domain.models import HIGH, LOW, PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4, Candidate, Launch
-from operators.scoring import ScoringLogic, ScoringState, score_launches
+from operators.scoring import ScoringLogic, ScoringSettings, ScoringState, score_launches
+from tests.factories import RUNNERS, Runner, feed_each, named_launch
 
 #: One default half-life (3600 s) of chain time.
 HALF_LIFE_SLOTS = 9000
@@ -33,57 +30,43 @@ def launch(
     initial_buy_sol: float | None = 1.0,
     wall_clock: float = 1_800_000_000.0,
 ) -> Launch:
-    return Launch(
-        signature=signature,
+    return named_launch(
+        signature,
+        creator=creator,
         slot=slot,
         launchpad=launchpad,
-        mint=f"mint-{signature}",
-        creator=creator,
-        name="Token",
-        symbol="TKN",
-        uri=None,
         initial_buy_sol=initial_buy_sol,
         arrived_at=wall_clock,
         detected_at=wall_clock,
     )
 
 
-@pytest.fixture
-def metrics() -> Metrics:
-    return Metrics(CollectorRegistry())
-
-
 def score_all(logic: ScoringLogic, launches: Iterable[Launch]) -> list[Candidate]:
-    out: list[Candidate] = []
-    for item in launches:
-        emitted, discard = logic.on_item(item)
-        assert discard is False
-        out.extend(emitted)
-    return out
+    return feed_each(logic, launches)
 
 
 def scores(logic: ScoringLogic, launches: Iterable[Launch]) -> list[float]:
     return [c.score for c in score_all(logic, launches)]
 
 
-def test_a_fresh_creator_with_a_good_buy_is_high(metrics: Metrics) -> None:
-    [candidate] = score_all(ScoringLogic(SnifferConfig()), [launch()])
+def test_a_fresh_creator_with_a_good_buy_is_high() -> None:
+    [candidate] = score_all(ScoringLogic(), [launch()])
     # 0.4 * 1 (fresh) + 0.3 * (1.0 / 2.0) + 0.3 * 0.5 (pump_fun)
     assert candidate.score == 0.7
     assert candidate.priority == HIGH
     assert candidate.launch == launch()
 
 
-def test_a_serial_creator_scores_lower_than_a_fresh_one(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig())
+def test_a_serial_creator_scores_lower_than_a_fresh_one() -> None:
+    logic = ScoringLogic()
     out = score_all(logic, [launch(f"s{i}", creator="serial", slot=1000 + i) for i in range(4)])
     assert [c.score for c in out] == [0.7, 0.5, 0.4333, 0.4]
     assert [c.priority for c in out] == [HIGH, LOW, LOW, LOW]
     assert scores(logic, [launch("other", creator="fresh")]) == [0.7]
 
 
-def test_the_creator_penalty_halves_every_half_life_of_chain_time(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig())
+def test_the_creator_penalty_halves_every_half_life_of_chain_time() -> None:
+    logic = ScoringLogic()
     out = scores(
         logic,
         [
@@ -95,26 +78,24 @@ def test_the_creator_penalty_halves_every_half_life_of_chain_time(metrics: Metri
     assert out == [0.7, round(0.4 / 1.5 + 0.3, 4), 0.7]
 
 
-def test_a_launch_without_slot_counts_as_no_time_passed(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig())
+def test_a_launch_without_slot_counts_as_no_time_passed() -> None:
+    logic = ScoringLogic()
     assert scores(logic, [launch("a", slot=0), launch("b", slot=None)]) == [0.7, 0.5]
 
 
-def test_a_slot_older_than_the_creators_last_does_not_move_the_ema_back(
-    metrics: Metrics,
-) -> None:
-    logic = ScoringLogic(SnifferConfig())
+def test_a_slot_older_than_the_creators_last_does_not_move_the_ema_back() -> None:
+    logic = ScoringLogic()
     assert scores(logic, [launch("a", slot=500), launch("b", slot=400)]) == [0.7, 0.5]
 
 
-def test_an_unknown_creator_gets_a_neutral_middle_value(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig())
+def test_an_unknown_creator_gets_a_neutral_middle_value() -> None:
+    logic = ScoringLogic()
     out = scores(logic, [launch(f"s{i}", creator=None) for i in range(3)])
     assert out == [0.5, 0.5, 0.5]  # 0.4 * 0.5 + 0.3 * 0.5 + 0.3 * 0.5, and never serial
 
 
-def test_the_initial_buy_saturates_and_unknown_is_neutral(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(score_buy_full_sol=2.0))
+def test_the_initial_buy_saturates_and_unknown_is_neutral() -> None:
+    logic = ScoringLogic(ScoringSettings(buy_full_sol=2.0))
     buys = [0.0, 1.0, 2.0, 50.0, None]
     out = scores(
         logic, [launch(f"s{i}", creator=f"c{i}", initial_buy_sol=b) for i, b in enumerate(buys)]
@@ -122,36 +103,34 @@ def test_the_initial_buy_saturates_and_unknown_is_neutral(metrics: Metrics) -> N
     assert out == [0.55, 0.7, 0.85, 0.85, 0.7]
 
 
-def test_launchpad_weights_put_graduations_highest(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig())
+def test_launchpad_weights_put_graduations_highest() -> None:
+    logic = ScoringLogic()
     pads = [PUMP_SWAP, RAYDIUM_AMM_V4, PUMP_FUN, "some_new_launchpad"]
     out = score_all(logic, [launch(p, creator=p, launchpad=p, initial_buy_sol=0.0) for p in pads])
     assert [c.score for c in out] == [0.7, 0.64, 0.55, 0.55]
     assert [c.priority for c in out] == [HIGH, HIGH, LOW, LOW]
 
 
-def test_high_threshold_is_inclusive(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(score_high_threshold=0.5))
+def test_high_threshold_is_inclusive() -> None:
+    logic = ScoringLogic(ScoringSettings(high_threshold=0.5))
     [candidate] = score_all(logic, [launch(creator=None)])
     assert (candidate.score, candidate.priority) == (0.5, HIGH)
 
 
-def test_same_launches_same_scores_whatever_the_wall_clock(metrics: Metrics) -> None:
+def test_same_launches_same_scores_whatever_the_wall_clock() -> None:
     def stream(wall_clock: float) -> list[Launch]:
         return [
             launch(f"s{i}", creator=f"c{i % 4}", slot=1000 + 700 * i, wall_clock=wall_clock + i)
             for i in range(40)
         ]
 
-    today = scores(ScoringLogic(SnifferConfig()), stream(1_800_000_000.0))
-    replayed_a_year_later_at_full_speed = scores(
-        ScoringLogic(SnifferConfig()), stream(1_831_536_000.0)
-    )
+    today = scores(ScoringLogic(), stream(1_800_000_000.0))
+    replayed_a_year_later_at_full_speed = scores(ScoringLogic(), stream(1_831_536_000.0))
     assert today == replayed_a_year_later_at_full_speed
 
 
-def test_remembered_creators_are_bounded_least_recently_active_first(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig(score_creator_capacity=2))
+def test_remembered_creators_are_bounded_least_recently_active_first() -> None:
+    logic = ScoringLogic(ScoringSettings(creator_capacity=2))
     score_all(logic, [launch("a1", creator="A"), launch("b1", creator="B")])
     score_all(logic, [launch("a2", creator="A")])  # A is now more recent than B
     score_all(logic, [launch("c1", creator="C")])  # B is forgotten
@@ -160,8 +139,8 @@ def test_remembered_creators_are_bounded_least_recently_active_first(metrics: Me
     assert scores(logic, [launch("b2", creator="B")]) == [0.7]
 
 
-def test_resume_from_snapshot_gives_the_uninterrupted_output(metrics: Metrics) -> None:
-    config = SnifferConfig(score_ema_half_life_s=60.0)
+def test_resume_from_snapshot_gives_the_uninterrupted_output() -> None:
+    config = ScoringSettings(ema_half_life_s=60.0)
     stream = [
         launch(f"s{i}", creator=f"c{i % 3}" if i % 7 else None, slot=None if i % 5 == 0 else 40 * i)
         for i in range(50)
@@ -176,8 +155,8 @@ def test_resume_from_snapshot_gives_the_uninterrupted_output(metrics: Metrics) -
     assert head + tail == uninterrupted
 
 
-def test_snapshot_is_an_immutable_copy(metrics: Metrics) -> None:
-    logic = ScoringLogic(SnifferConfig())
+def test_snapshot_is_an_immutable_copy() -> None:
+    logic = ScoringLogic()
     score_all(logic, [launch("a", creator="A", slot=10)])
     before = logic.snapshot()
     score_all(logic, [launch("b", creator="A", slot=20)])
@@ -193,7 +172,7 @@ def test_snapshot_is_an_immutable_copy(metrics: Metrics) -> None:
 def test_scores_stay_within_zero_and_one(
     creator: str | None, slots: list[int | None], buy: float | None, launchpad: str
 ) -> None:
-    logic = ScoringLogic(SnifferConfig())
+    logic = ScoringLogic()
     launches = [
         launch(f"s{i}", creator=creator, slot=s, initial_buy_sol=buy, launchpad=launchpad)
         for i, s in enumerate(slots)
@@ -205,27 +184,18 @@ def test_scores_stay_within_zero_and_one(
 
 # --- in a dataflow ---------------------------------------------------------------------------
 
-Runner = Callable[[Dataflow], Any]
-
-RUNNERS = [
-    pytest.param(run_main, id="run_main"),
-    pytest.param(
-        lambda flow: cluster_main(flow, [], 0, worker_count_per_proc=2), id="cluster_main-2w"
-    ),
-]
-
 
 @pytest.mark.parametrize("runner", RUNNERS)
-def test_scoring_in_a_dataflow_matches_the_logic(runner: Runner, metrics: Metrics) -> None:
+def test_scoring_in_a_dataflow_matches_the_logic(runner: Runner) -> None:
     stream = [
         launch(f"s{i}", creator=f"c{i % 5}", slot=1000 + 300 * i, initial_buy_sol=0.25 * (i % 9))
         for i in range(60)
     ]
-    expected = score_all(ScoringLogic(SnifferConfig()), stream)
+    expected = score_all(ScoringLogic(), stream)
     out: list[Candidate] = []
     flow = Dataflow("scoring_test")
     keyed = op.key_on("key", op.input("in", flow, TestingSource(stream, 7)), lambda _: "launches")
-    scored = score_launches("score", keyed, SnifferConfig())
+    scored = score_launches("score", keyed, ScoringSettings())
     op.output("out", op.key_rm("unkey", scored), TestingSink(out))
 
     runner(flow)
@@ -235,10 +205,8 @@ def test_scoring_in_a_dataflow_matches_the_logic(runner: Runner, metrics: Metric
     assert 0 < highs < len(expected)
 
 
-def test_graduations_sharing_a_migration_account_are_not_serial_launchers(
-    metrics: Metrics,
-) -> None:
-    logic = ScoringLogic(SnifferConfig())
+def test_graduations_sharing_a_migration_account_are_not_serial_launchers() -> None:
+    logic = ScoringLogic()
     migrations = [
         launch(f"sig{n}", creator="migration-account", launchpad=PUMP_SWAP, initial_buy_sol=None)
         for n in range(5)

@@ -4,7 +4,6 @@ dead-letters, and what the sender side (take/done) and the recovery snapshot see
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import orjson
 import pytest
@@ -12,8 +11,8 @@ from prometheus_client import CollectorRegistry
 
 from domain.metrics import Metrics
 from domain.models import HIGH, LOW, Candidate
-from operators.stream_buffer import Put, StreamBuffers
-from tests.factories import DeadLetters, make_candidate, metric, signatures
+from operators.stream_buffer import DropPolicy, Put, StreamBuffers
+from tests.factories import DeadLetters, Signalling, make_candidate, metric, signatures
 
 #: Guards joins and event waits against a hang; never reached when the code works.
 HANG_GUARD_S = 10.0
@@ -48,13 +47,8 @@ def depth(metrics: Metrics, priority: str) -> float:
     return metric(metrics, "sniffer_stream_buffer_depth", priority=priority)
 
 
-def test_an_unknown_policy_is_refused(metrics: Metrics) -> None:
-    with pytest.raises(ValueError, match="drop_sideways"):
-        StreamBuffers(3, "drop_sideways", metrics)
-
-
 @pytest.mark.parametrize("policy", ["drop_newest", "drop_oldest", "block"])
-def test_high_and_low_each_hold_capacity_candidates(metrics: Metrics, policy: str) -> None:
+def test_high_and_low_each_hold_capacity_candidates(metrics: Metrics, policy: DropPolicy) -> None:
     buffers = StreamBuffers(2, policy, metrics)
     assert put_all(buffers, high(0, 1) + low(10, 11)) == [Put.ACCEPTED] * 4
     assert (depth(metrics, HIGH), depth(metrics, LOW)) == (2, 2)
@@ -62,8 +56,7 @@ def test_high_and_low_each_hold_capacity_candidates(metrics: Metrics, policy: st
 
     # A full HIGH buffer does not stop LOW, and the other way round.
     assert buffers.put(high(2)[0]) is not Put.ACCEPTED
-    buffers.take(LOW, 1)
-    buffers.done(LOW, 1)
+    buffers.settle(LOW, buffers.take(LOW, 1))
     assert buffers.put(low(12)[0]) is Put.ACCEPTED
     assert backpressure(metrics) == 1
 
@@ -110,7 +103,7 @@ def test_without_a_dead_letter_writer_drops_are_still_counted(metrics: Metrics) 
     assert dropped(metrics, HIGH) == 2
 
 
-def test_depth_counts_candidates_in_flight_until_done(metrics: Metrics) -> None:
+def test_depth_counts_candidates_in_flight_until_settled(metrics: Metrics) -> None:
     buffers = StreamBuffers(10, "drop_newest", metrics)
     put_all(buffers, high(0, 1, 2) + low(10))
     assert buffers.depth() == 4
@@ -121,15 +114,14 @@ def test_depth_counts_candidates_in_flight_until_done(metrics: Metrics) -> None:
     assert buffers.depth() == 4
     assert buffers.waiting(HIGH) == 1
 
-    buffers.done(HIGH, 2)
+    buffers.settle(HIGH, taken)
     assert (depth(metrics, HIGH), depth(metrics, LOW)) == (1, 1)
     assert buffers.depth() == 2
     assert not buffers.is_empty()
 
-    buffers.take(HIGH, 5)
-    buffers.take(LOW, 5)
-    buffers.done(HIGH, 1)
-    buffers.done(LOW, 1)
+    taken_high, taken_low = buffers.take(HIGH, 5), buffers.take(LOW, 5)
+    buffers.settle(HIGH, taken_high)
+    buffers.settle(LOW, taken_low)
     assert buffers.is_empty()
     assert (depth(metrics, HIGH), depth(metrics, LOW)) == (0, 0)
 
@@ -148,9 +140,9 @@ def test_take_hands_out_the_oldest_first_and_nothing_when_empty(metrics: Metrics
 def test_candidates_in_flight_take_room(metrics: Metrics) -> None:
     buffers = StreamBuffers(2, "drop_newest", metrics)
     put_all(buffers, high(0, 1))
-    buffers.take(HIGH, 2)
+    taken = buffers.take(HIGH, 2)
     assert buffers.put(high(2)[0]) is Put.DROPPED_NEWEST
-    buffers.done(HIGH, 2)
+    buffers.settle(HIGH, taken)
     assert buffers.put(high(3)[0]) is Put.ACCEPTED
     assert signatures(buffers.contents()) == ["sig3"]
 
@@ -227,21 +219,9 @@ def test_a_dead_letter_line_carries_the_whole_candidate(metrics: Metrics) -> Non
     assert record["candidate"] == make_candidate(7, HIGH).to_json()
 
 
-class _Signalling:
-    """Wraps a counter so that a test can wait for its next `inc` instead of sleeping."""
-
-    def __init__(self, inner: Any, event: threading.Event) -> None:
-        self._inner = inner
-        self._event = event
-
-    def inc(self, amount: float = 1) -> None:
-        self._inner.inc(amount)
-        self._event.set()
-
-
 def test_put_when_room_waits_for_a_sender_to_make_room(metrics: Metrics) -> None:
     found_full = threading.Event()
-    metrics.backpressure_events = _Signalling(metrics.backpressure_events, found_full)  # type: ignore[assignment]
+    metrics.backpressure_events = Signalling(metrics.backpressure_events, found_full)  # type: ignore[assignment]
     buffers = StreamBuffers(2, "block", metrics)
     put_all(buffers, high(0, 1))
 
@@ -255,13 +235,13 @@ def test_put_when_room_waits_for_a_sender_to_make_room(metrics: Metrics) -> None
         # Taken is not sent: the candidate in flight still holds its place.
         assert signatures(buffers.contents()) == ["sig0", "sig1"]
 
-        buffers.done(HIGH, len(taken))
+        buffers.settle(HIGH, taken)
         producer.join(HANG_GUARD_S)
         assert not producer.is_alive()
     finally:
         # Unblock the producer whatever happened, so a failure cannot hang the test run.
         buffers.take(HIGH, 10)
-        buffers.done(HIGH, len(buffers.contents()))
+        buffers.settle(HIGH, list(buffers.contents()))
         producer.join(HANG_GUARD_S)
 
     assert backpressure(metrics) == 1

@@ -1,17 +1,20 @@
 """What a person watching the job sees: status lines on stderr every status_interval_s (none
 when 0), and the snapshot file at snapshot_path, kept up to date while the job runs and valid
-after it exits."""
+after it exits. In-process: nothing is written before `start()` or after `close()`."""
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterator
+import time
 from pathlib import Path
 
 import orjson
 import pytest
+from prometheus_client import CollectorRegistry
 
-from domain.metrics import SNAPSHOT_KEYS, conservation_problems
+from domain.metrics import SNAPSHOT_KEYS, Metrics, conservation_problems
+from observability import StatusLine
 from tests.deploy.support import RunningJob, free_port, is_number, try_get_json, wait_for
 
 STATUS_LINE = re.compile(
@@ -22,16 +25,7 @@ STATUS_LINE = re.compile(
 )
 
 
-@pytest.fixture
-def jobs() -> Iterator[list[RunningJob]]:
-    started: list[RunningJob] = []
-    try:
-        yield started
-    finally:
-        for job in started:
-            job.kill()
-
-
+@pytest.mark.e2e
 def test_status_lines_while_running_and_the_snapshot_file(
     tmp_path: Path, jobs: list[RunningJob]
 ) -> None:
@@ -78,6 +72,7 @@ def test_status_lines_while_running_and_the_snapshot_file(
     assert not STATUS_LINE.match(stderr_lines[-1])
 
 
+@pytest.mark.e2e
 def test_no_status_lines_when_the_interval_is_0(tmp_path: Path, jobs: list[RunningJob]) -> None:
     port = free_port()
     job = RunningJob(
@@ -100,3 +95,23 @@ def test_no_status_lines_when_the_interval_is_0(tmp_path: Path, jobs: list[Runni
     stderr = job.stderr()
     assert not STATUS_LINE.search(stderr), stderr[-2000:]
     assert "tx/s" not in stderr
+
+
+def test_status_line_in_process_starts_with_start_and_stops_with_close() -> None:
+    metrics = Metrics(CollectorRegistry(), capacity=16)
+    stream = io.StringIO()
+    reporter = StatusLine(metrics, interval_s=0.05, capacity=16, stream=stream)
+    time.sleep(0.2)
+    assert stream.getvalue() == "", "a constructor started the thread"
+
+    reporter.start()
+    metrics.tx_seen.inc(10)
+    metrics.candidates_detected.labels("pump_fun", "HIGH").inc()
+    try:
+        wait_for(lambda: STATUS_LINE.search(stream.getvalue()), "a status line")
+    finally:
+        reporter.close()
+    written = stream.getvalue()
+    assert "(capacity 16 per priority)" in written
+    time.sleep(0.2)
+    assert stream.getvalue() == written, "a line was written after close()"

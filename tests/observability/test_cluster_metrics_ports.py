@@ -4,7 +4,6 @@ its N (`-i`, BYTEWAX_PROCESS_ID, or a Kubernetes StatefulSet pod name)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,15 +21,7 @@ from tests.deploy.support import (
     wait_for,
 )
 
-
-@pytest.fixture
-def jobs() -> Iterator[list[RunningJob]]:
-    started: list[RunningJob] = []
-    try:
-        yield started
-    finally:
-        for job in started:
-            job.kill()
+pytestmark = pytest.mark.e2e
 
 
 def counting(url: str) -> dict[str, Any] | None:
