@@ -169,16 +169,9 @@ def pump_launch(
     bonding_curve = rng.randbytes(32)
     name, symbol, uri = identity(fake(rng.getrandbits(64)), current)
     timestamp = _unix_time(index)
+    head = (name, symbol, uri, mint, bonding_curve, creator)  # the 2024 layout, in Borsh order
     event = CreateEvent(
-        name=name,
-        symbol=symbol,
-        uri=uri,
-        mint=mint,
-        bonding_curve=bonding_curve,
-        user=creator,
-        creator=creator if current else None,
-        timestamp=timestamp,
-        token_program=_TOKEN_2022_BYTES,
+        *head, creator if current else None, timestamp, token_program=_TOKEN_2022_BYTES
     ).encode()
     buy_sol = initial_buy_lamports(rng)
     extra = rng.randrange(-3000, 3000)
@@ -262,15 +255,9 @@ def raydium_init(
         err = instruction_error(4, shapes.RAYDIUM_REPEAT_CREATE_AMM)
         limit = rng.choice((300_000, 400_000))
     else:
+        market = rng.randbytes(32)
         init_log = encode_ray_init_log(
-            time=open_time,
-            pc_decimals=pc_decimals,
-            coin_decimals=coin_decimals,
-            pc_lot_size=pc_lot,
-            coin_lot_size=coin_lot,
-            pc_amount=pc_amount,
-            coin_amount=coin_amount,
-            market=rng.randbytes(32),
+            open_time, pc_decimals, coin_decimals, pc_lot, coin_lot, pc_amount, coin_amount, market
         )
         instructions = shapes.raydium_initialize2(arguments, init_log, extra)
         limit = 800_000

@@ -31,30 +31,17 @@ class SyntheticPartition(StatefulSourcePartition[RawFrame, int]):
     backlog arrives after a reconnect.
     """
 
-    def __init__(
-        self,
-        *,
-        partition: int,
-        partitions: int,
-        position: int,
-        seed: int,
-        launch_ratio: float,
-        rate: float,
-        total: int | None,
-        clock: Callable[[], float],
-        batch_size: int,
-    ) -> None:
-        self._partition = partition
-        self._partitions = partitions
-        self._position = position
-        self._start_position = position
-        self._seed = seed
-        self._launch_ratio = launch_ratio
-        self._count = None if total is None else frames_of_partition(total, partition, partitions)
-        self._per_second = rate / partitions
-        self._clock = clock
-        self._batch_size = batch_size
-        self._started = clock()
+    def __init__(self, source: SyntheticSource, partition: int, position: int) -> None:
+        n = source.partitions
+        self._partition, self._partitions = partition, n
+        self._position = self._start_position = position
+        self._stream = (source.seed, source.launch_ratio, n)
+        total = source.total
+        self._count = None if total is None else frames_of_partition(total, partition, n)
+        self._per_second = source.rate / n
+        self._clock = source.clock
+        self._batch_size = source.batch_size
+        self._started = source.clock()
 
     def next_batch(self) -> list[RawFrame]:
         k = self._position
@@ -73,7 +60,7 @@ class SyntheticPartition(StatefulSourcePartition[RawFrame, int]):
             if end <= k:
                 return []
         # the generator (and its Faker) belongs to the thread that runs this batch
-        payload = generator_for(self._seed, self._launch_ratio, self._partitions).payload
+        payload = generator_for(*self._stream).payload
         p, n = self._partition, self._partitions
         batch = [RawFrame(payload(p + i * n), now) for i in range(k, end)]
         self._position = end
@@ -149,14 +136,4 @@ class SyntheticSource(FixedPartitionedSource[RawFrame, int]):
         prefix, _, number = for_part.rpartition("-")
         if prefix != "synthetic" or not number.isdigit() or int(number) >= self.partitions:
             raise ValueError(f"{for_part!r} is not a partition of this source")
-        return SyntheticPartition(
-            partition=int(number),
-            partitions=self.partitions,
-            position=resume_state or 0,
-            seed=self.seed,
-            launch_ratio=self.launch_ratio,
-            rate=self.rate,
-            total=self.total,
-            clock=self.clock,
-            batch_size=self.batch_size,
-        )
+        return SyntheticPartition(self, int(number), resume_state or 0)

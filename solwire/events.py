@@ -158,7 +158,6 @@ RAY_LOG_SWAP_BASE_IN = 3
 
 
 def encode_ray_init_log(
-    *,
     time: int,
     pc_decimals: int,
     coin_decimals: int,
