@@ -1,6 +1,9 @@
-"""A file of real-format frames for the throughput benchmark: the real mainnet samples of
-tests/fixtures/ as `logsNotification` frames, with fresh signatures (and, for launches, fresh mints
-written into their CreateEvent and TradeEvent), about 3 KB each, about 1 % launches."""
+"""A file of real-format frames for the throughput benchmark.
+
+The real mainnet samples of the test fixtures as `logsNotification` frames, with fresh signatures
+(and, for launches, fresh mints written into their CreateEvent and TradeEvent), about 3 KB each,
+about 1 % launches.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,14 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-import base58
 import orjson
 
-from connectors import solana_wire as wire
+from solwire.base58 import b58encode
+from solwire.frames import logs_notification
+from solwire.logs import DATA_PREFIX, program_data_line
+from solwire.programs import CREATE_EVENT, TRADE_EVENT
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
-CREATE_EVENT = bytes.fromhex("1b72a94ddeeb6376")
-TRADE_EVENT = bytes.fromhex("bddb7fd34ee661ee")
 
 
 def _logs_of(name: str) -> list[str]:
@@ -54,8 +57,8 @@ def _with_fresh_mint(logs: list[str], rng: random.Random) -> tuple[list[str], st
     old_mint = None
     out = []
     for line in logs:
-        if line.startswith("Program data: "):
-            raw = bytearray(base64.b64decode(line[len("Program data: ") :]))
+        if line.startswith(DATA_PREFIX):
+            raw = bytearray(base64.b64decode(line[len(DATA_PREFIX) :]))
             if raw[:8] == CREATE_EVENT:
                 at = 8
                 for _ in range(3):  # name, symbol, uri
@@ -64,9 +67,9 @@ def _with_fresh_mint(logs: list[str], rng: random.Random) -> tuple[list[str], st
                 raw[at : at + 32] = mint
             elif raw[:8] == TRADE_EVENT and bytes(raw[8:40]) == old_mint:
                 raw[8:40] = mint
-            line = "Program data: " + base64.b64encode(bytes(raw)).decode()
+            line = program_data_line(bytes(raw))
         out.append(line)
-    return out, base58.b58encode(mint).decode()
+    return out, b58encode(mint)
 
 
 def frames(count: int, launch_share: float = 0.01, seed: int = 1) -> Iterator[bytes]:
@@ -80,9 +83,9 @@ def frames(count: int, launch_share: float = 0.01, seed: int = 1) -> Iterator[by
         else:
             logs = rng.choice(TRADES)
         slot += n % 7 == 0
-        yield wire.logs_notification(
+        yield logs_notification(
             slot=slot,
-            signature=base58.b58encode(rng.randbytes(64)).decode(),
+            signature=b58encode(rng.randbytes(64)),
             err=None,
             logs=logs,
             subscription=4242,

@@ -50,16 +50,16 @@ from prometheus_client import CollectorRegistry
 from benchmarks.frames import write_frames
 from benchmarks.record import machine, results_file, write_results
 from connectors.replay import ReplaySource
-from connectors.synthetic import SyntheticSource
 from domain.config import load_config
 from domain.metrics import Metrics, conservation_problems
 from domain.models import Batch, RawFrame
+from fakechain import SyntheticSource
 from flows.pipeline import build_flow
 from localcluster.jobrun import ROOT, start_job
 from localcluster.options import free_port
+from solwire.programs import PUMP_FUN_PROGRAM as PUMP_FUN
+from solwire.programs import RAYDIUM_AMM_V4_PROGRAM as RAYDIUM
 
-PUMP_FUN = "6EF8rrecthR5Dkzon8Nwu78hRvfCKubJ14M5uBEwF6P"
-RAYDIUM = "675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8"
 CREATE_EVENT_PREFIX = "Program data: G3KpTd7rY3"  # base64 of the CreateEvent discriminator
 
 

@@ -37,6 +37,8 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from solwire.programs import KNOWN_LAUNCHPAD_PROGRAMS
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on 3.10
@@ -45,11 +47,6 @@ else:  # pragma: no cover - exercised only on 3.10
 ENV_PREFIX = "SNIFFER_"
 CONFIG_FILE_ENV = "SNIFFER_CONFIG"
 PRESET_ENV = "SNIFFER_PRESET"
-
-PUMP_FUN_PROGRAM = "6EF8rrecthR5Dkzon8Nwu78hRvfCKubJ14M5uBEwF6P"
-RAYDIUM_AMM_V4_PROGRAM = "675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8"
-PUMP_SWAP_PROGRAM = "pAMMBay6oceH9fJKBRHGP5D4bD4sWpmSwMn52FMfXEA"
-KNOWN_LAUNCHPAD_PROGRAMS = (PUMP_FUN_PROGRAM, RAYDIUM_AMM_V4_PROGRAM, PUMP_SWAP_PROGRAM)
 
 #: The seed's deployment recommendations (contract, "Presets"). Only what differs from the
 #: defaults is listed; `standard` is the defaults themselves.

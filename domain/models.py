@@ -16,11 +16,12 @@ from typing import Any
 
 import orjson
 
-#: The launchpads the detector knows, as they appear in the ``launchpad`` output field.
-PUMP_FUN = "pump_fun"
-RAYDIUM_AMM_V4 = "raydium_amm_v4"
-PUMP_SWAP = "pump_swap"
-LAUNCHPADS = (PUMP_FUN, RAYDIUM_AMM_V4, PUMP_SWAP)
+# The launchpads the detector knows (the ``launchpad`` output field) are chain knowledge, defined
+# in solwire; re-exported because every record here is labelled with them.
+from solwire.programs import LAUNCHPADS as LAUNCHPADS
+from solwire.programs import PUMP_FUN as PUMP_FUN
+from solwire.programs import PUMP_SWAP as PUMP_SWAP
+from solwire.programs import RAYDIUM_AMM_V4 as RAYDIUM_AMM_V4
 
 #: Chain time per slot, in seconds. Anything that must be reproducible run after run counts time
 #: as slots x this, never in wall-clock seconds.

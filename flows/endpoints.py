@@ -70,7 +70,7 @@ def check_extras(config: SnifferConfig) -> None:
 
 def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSource[RawFrame, Any]:
     if config.source == "synthetic":
-        from connectors.synthetic import SyntheticSource
+        from fakechain import SyntheticSource
 
         return SyntheticSource(
             rate=config.synthetic_rate,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.models import InvalidFrame, Launch, RawFrame
-from operators.frames import (
+from solwire.frames import (
     BAD_FIELD,
     EMPTY_RESULT,
     INTERNAL_ERROR,
@@ -26,7 +26,7 @@ from operators.frames import (
     FrameError,
     read_frame,
 )
-from operators.launches import MARKERS, UndecodableEvent, find_launch
+from solwire.launches import MARKERS, UndecodableEvent, find_launch
 
 __all__ = ["INVALID_REASONS", "MAX_PAYLOAD_BYTES", "decode_frame"]
 

@@ -1,6 +1,6 @@
 """Real Solana samples for tests: loading them, and converting them between frame formats.
 
-The samples in tests/fixtures/ are verbatim copies of /shared/fixtures/solana/ (each with its
+The samples in tests/fixtures/ are verbatim captures of mainnet data (each with its
 ``.source.txt``). A ``logsNotification`` carries ``value.logs``, which equal ``meta.logMessages``
 of the same transaction, so a getTransaction, Helius or blockSubscribe sample converts into a
 logsNotification without loss; the ``converted_*`` fixtures were written by the functions below
@@ -16,8 +16,8 @@ from typing import Any
 import base58
 import orjson
 
-from connectors import solana_wire as wire
 from domain.models import RawFrame
+from solwire import frames
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -75,7 +75,7 @@ def logs_notification(
     subscription: int = 4242,
 ) -> bytes:
     """A JSON-RPC logsNotification frame, in Agave's key order (any values, for garbage too)."""
-    return wire.logs_notification(
+    return frames.logs_notification(
         slot=slot, signature=signature, err=err, logs=logs, subscription=subscription
     )
 

@@ -15,8 +15,8 @@ import orjson
 import pytest
 
 from connectors.recorder import as_line
-from connectors.synthetic import generate_range
 from domain.metrics import SNAPSHOT_KEYS, conservation_problems
+from fakechain import generate_range
 from localcluster.jobrun import launcher_command, start_job
 from localcluster.options import addresses, free_port_run
 from tests.jobs import (

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import pytest
 
-from connectors.synthetic import generate_range
+from fakechain import generate_range
 from tests.jobs import finish_job, finite_synthetic, run_job, start_job
 
 if TYPE_CHECKING:

@@ -26,11 +26,11 @@ from bytewax.testing import cluster_main, run_main
 from prometheus_client import CollectorRegistry
 
 from connectors.replay import ReplaySource
-from connectors.synthetic import SyntheticSource, SyntheticTx, generate_range
 from domain.config import SnifferConfig, load_config
 from domain.metrics import Metrics, conservation_problems
 from domain.models import HIGH, LOW, PRIORITIES, Batch
 from domain.transport import SendError, Transport
+from fakechain import SyntheticSource, SyntheticTx, generate_range
 from flows.endpoints import make_transport
 from flows.pipeline import build_flow
 from tests.factories import RecordingTransport

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.synthetic import generate_range
+from fakechain import generate_range
 from flows.lifecycle import Closer
 from tests.jobs import ROOT, job_env, wait_for_lines
 

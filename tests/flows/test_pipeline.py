@@ -15,10 +15,10 @@ from bytewax.dataflow import Dataflow
 from bytewax.testing import cluster_main, run_main
 from prometheus_client import CollectorRegistry
 
-from connectors.synthetic import SyntheticSource, generate_range
 from domain.config import load_config
 from domain.metrics import Metrics, conservation_problems
 from domain.models import Batch
+from fakechain import SyntheticSource, generate_range
 from flows.pipeline import build_flow
 
 TOTAL = 4000

@@ -1,7 +1,6 @@
-"""Recognising a frame's shape and pulling out the few fields detection needs.
+"""The frame formats: reading the few fields detection needs, and writing a logsNotification.
 
-A frame is one JSON document in one of the formats of the contract (docs/contract.md, "Input frames
-the decoder understands"):
+A frame is one JSON document in one of the formats the contract lists as the decoder's input:
 
 - a JSON-RPC ``logsNotification`` (also its bare ``params.result``, i.e. ``{"context", "value"}``);
 - a Helius ``transactionNotification`` (also its bare ``params.result``);
@@ -11,7 +10,8 @@ the decoder understands"):
 `read_frame` parses the text ONCE and returns a `Transaction` view that keeps references into the
 parsed document (the message and meta are only walked when a launch needs their account keys).
 Anything else raises `FrameError` with one of the reasons below, which are a Prometheus label:
-the set is small and fixed.
+the set is small and fixed. `logs_notification` and `instruction_error` write the one format the
+synthetic generator sends.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from operators.borsh import b58encode
+from solwire.base58 import b58encode
 
 __all__ = [
     "BAD_FIELD",
@@ -35,10 +35,12 @@ __all__ = [
     "UNDECODABLE_EVENT",
     "FrameError",
     "Transaction",
+    "instruction_error",
+    "logs_notification",
     "read_frame",
 ]
 
-# The invalid-frame reasons (operators.decode.INVALID_REASONS lists them all).
+# The invalid-frame reasons (the decode step's INVALID_REASONS lists them all).
 NOT_JSON = "not_json"
 NOT_OBJECT = "not_object"
 RPC_ERROR = "rpc_error"
@@ -349,3 +351,30 @@ def _show(value: Any) -> str:
     if len(text) > _DETAIL_VALUE_CHARS:
         text = text[: _DETAIL_VALUE_CHARS - 3] + "..."
     return text
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def logs_notification(
+    *, slot: int, signature: str, err: Any, logs: list[str], subscription: int
+) -> bytes:
+    """A ``logsSubscribe`` notification, keys in the order an Agave node sends them."""
+    return orjson.dumps(
+        {
+            "jsonrpc": "2.0",
+            "method": "logsNotification",
+            "params": {
+                "result": {
+                    "context": {"slot": slot},
+                    "value": {"signature": signature, "err": err, "logs": logs},
+                },
+                "subscription": subscription,
+            },
+        }
+    )
+
+
+def instruction_error(index: int, custom: int) -> dict[str, Any]:
+    """The ``err`` of a transaction whose instruction `index` returned custom error `custom`."""
+    return {"InstructionError": [index, {"Custom": custom}]}

@@ -1,4 +1,4 @@
-"""The wire encoders of the synthetic source, checked against independent readers and real data."""
+"""The wire writers (base58, Borsh events, log lines), checked against independent readers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,24 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors import solana_wire as wire
+from fakechain.shapes import COMPUTE_BUDGET_IX, SYSTEM_IX, pump_buy_failing, tokens_for_sol
+from solwire.base58 import (
+    ALPHABET,
+    b58decode,
+    b58encode,
+    pubkey_with_suffix,
+    signature_from_entropy,
+)
+from solwire.events import CreateEvent, TradeEvent, encode_ray_init_log, encode_ray_swap_base_in_log
+from solwire.frames import logs_notification
+from solwire.logs import LOG_BYTES_LIMIT, Invoke, initialize2_line, render_logs, truncate_logs
+from solwire.programs import (
+    ASSOCIATED_TOKEN_PROGRAM,
+    COMPUTE_BUDGET_PROGRAM,
+    PUMP_FUN_PROGRAM,
+    TOKEN_2022_PROGRAM,
+    TOKEN_PROGRAM,
+)
 
 
 class BorshReader:
@@ -131,7 +148,7 @@ def test_the_test_reader_reads_real_events() -> None:
     assert "creator" not in event and event["rest"] == 0
     v2 = read_create_event(base64.b64decode(REAL_V2_CREATE))
     assert v2["mint"] == "7YD6ZHb39jGb33ki2iFd7kHK11yMkSFCc9kvjJscpump"
-    assert v2["token_program"] == wire.TOKEN_2022_PROGRAM
+    assert v2["token_program"] == TOKEN_2022_PROGRAM
     assert v2["rest"] == 0
     trade = read_trade_event(base64.b64decode(REAL_LEGACY_TRADE))
     assert trade["sol_amount"] == 1_100_000_000 and trade["is_buy"] is True
@@ -140,7 +157,7 @@ def test_the_test_reader_reads_real_events() -> None:
 
 def test_legacy_create_event_has_the_2024_field_set() -> None:
     mint, curve, user = bytes(range(32)), bytes(range(1, 33)), bytes(range(2, 34))
-    data = wire.CreateEvent("excited", "excited", "x" * 71, mint, curve, user).encode()
+    data = CreateEvent("excited", "excited", "x" * 71, mint, curve, user).encode()
     assert len(data) == 201  # the real sample's size for 7/7/71-byte strings
     event = read_create_event(data)
     assert event["mint"] == base58.b58encode(mint).decode()
@@ -150,7 +167,7 @@ def test_legacy_create_event_has_the_2024_field_set() -> None:
 
 def test_v2_create_event_round_trips_every_field() -> None:
     keys = [bytes([i]) * 32 for i in range(1, 6)]
-    data = wire.CreateEvent(
+    data = CreateEvent(
         name="Ünïcode \U0001f680",
         symbol="UNI",
         uri="https://ipfs.io/ipfs/bafkrei" + "a" * 52,
@@ -182,7 +199,7 @@ def test_v2_create_event_round_trips_every_field() -> None:
 
 def test_v2_encoder_reproduces_the_real_2026_event() -> None:
     real = read_create_event(base64.b64decode(REAL_V2_CREATE))
-    encoded = wire.CreateEvent(
+    encoded = CreateEvent(
         name=real["name"],
         symbol=real["symbol"],
         uri=real["uri"],
@@ -191,33 +208,33 @@ def test_v2_encoder_reproduces_the_real_2026_event() -> None:
         user=base58.b58decode(real["user"]),
         creator=base58.b58decode(real["creator"]),
         timestamp=real["timestamp"],
-        token_program=base58.b58decode(wire.TOKEN_2022_PROGRAM),
+        token_program=base58.b58decode(TOKEN_2022_PROGRAM),
     ).encode()
     assert encoded == base64.b64decode(REAL_V2_CREATE)
 
 
 def test_trade_events() -> None:
     mint, user = b"\x07" * 32, b"\x09" * 32
-    legacy = wire.TradeEvent(mint, 5, 6, False, user, 7, 8, 9, 10, 11).encode()
+    legacy = TradeEvent(mint, 5, 6, False, user, 7, 8, 9, 10, 11).encode()
     assert len(legacy) == 129
     event = read_trade_event(legacy)
     assert (event["sol_amount"], event["token_amount"], event["is_buy"]) == (5, 6, False)
     assert event["rest"] == 16
-    current = wire.TradeEvent(mint, 5, 6, True, user, 7, 8, 9, 10, 11, fee_recipient=user)
+    current = TradeEvent(mint, 5, 6, True, user, 7, 8, 9, 10, 11, fee_recipient=user)
     data = current.encode()
-    assert data[:129] == wire.TradeEvent(mint, 5, 6, True, user, 7, 8, 9, 10, 11).encode()
+    assert data[:129] == TradeEvent(mint, 5, 6, True, user, 7, 8, 9, 10, 11).encode()
     assert data.endswith(b"\x03\x00\x00\x00buy")
 
 
 def test_bonding_curve_math_matches_the_real_first_buy() -> None:
     # The 2024 sample: 1.1 SOL bought 37,951,768,488,745 raw tokens on a fresh curve.
-    assert wire.tokens_for_sol(1_100_000_000, 30_000_000_000, 1_073_000_000_000_000) == (
+    assert tokens_for_sol(1_100_000_000, 30_000_000_000, 1_073_000_000_000_000) == (
         37_951_768_488_745
     )
 
 
 def test_ray_logs() -> None:
-    init = wire.encode_ray_init_log(
+    init = encode_ray_init_log(
         time=0,
         pc_decimals=6,
         coin_decimals=9,
@@ -230,7 +247,7 @@ def test_ray_logs() -> None:
     assert len(init) == 75 and init[0] == 0
     fields = struct.unpack("<BQBBQQQQ", init[:43])
     assert fields == (0, 0, 6, 9, 100, 10_000_000, 206_900_000_000_000, 79_005_359_551)
-    swap = wire.encode_ray_swap_base_in_log(
+    swap = encode_ray_swap_base_in_log(
         amount_in=1, minimum_out=2, direction=1, user_source=4, pool_coin=5, pool_pc=6, out_amount=7
     )
     assert len(swap) == 57 and struct.unpack("<B7Q", swap) == (3, 1, 2, 1, 4, 5, 6, 7)
@@ -242,7 +259,7 @@ def test_ray_logs() -> None:
 
 
 def test_initialize2_line_matches_the_real_format() -> None:
-    assert wire.initialize2_line(254, 0, 206900000000000, 79005359551) == (
+    assert initialize2_line(254, 0, 206900000000000, 79005359551) == (
         "Program log: initialize2: InitializeInstruction2 { nonce: 254, open_time: 0, "
         "init_pc_amount: 206900000000000, init_coin_amount: 79005359551 }"
     )
@@ -250,32 +267,32 @@ def test_initialize2_line_matches_the_real_format() -> None:
 
 @given(st.binary(min_size=0, max_size=80))
 def test_b58_agrees_with_the_reference_library(data: bytes) -> None:
-    encoded = wire.b58encode(data)
+    encoded = b58encode(data)
     assert encoded == base58.b58encode(data).decode()
-    assert wire.b58decode(encoded) == data
+    assert b58decode(encoded) == data
 
 
 @given(st.binary(min_size=88, max_size=88))
 def test_signatures_decode_to_64_bytes(raw: bytes) -> None:
-    signature = wire.signature_from_entropy(raw)
+    signature = signature_from_entropy(raw)
     assert len(signature) == 88
     decoded = base58.b58decode(signature)
     assert len(decoded) == 64
     assert base58.b58encode(decoded).decode() == signature
 
 
-@given(st.integers(min_value=0), st.text(alphabet=wire.B58_ALPHABET[1:], min_size=1, max_size=5))
+@given(st.integers(min_value=0), st.text(alphabet=ALPHABET[1:], min_size=1, max_size=5))
 def test_vanity_keys_end_with_their_suffix(entropy: int, suffix: str) -> None:
-    key = wire.pubkey_with_suffix(entropy, suffix)
+    key = pubkey_with_suffix(entropy, suffix)
     assert len(key) == 32 and key[0] != 0
     assert base58.b58encode(key).decode().endswith(suffix)
 
 
 def test_render_logs_counts_compute_units_like_the_runtime() -> None:
-    child = wire.Invoke(wire.TOKEN_PROGRAM, ("Program log: Instruction: Transfer",), 4645)
-    parent = wire.Invoke(wire.PUMP_FUN_PROGRAM, ("Program log: Instruction: Buy", child), 1000)
-    logs = wire.render_logs([wire.COMPUTE_BUDGET_IX, parent, parent], 200_000)
-    cb, pump, token = wire.COMPUTE_BUDGET_PROGRAM, wire.PUMP_FUN_PROGRAM, wire.TOKEN_PROGRAM
+    child = Invoke(TOKEN_PROGRAM, ("Program log: Instruction: Transfer",), 4645)
+    parent = Invoke(PUMP_FUN_PROGRAM, ("Program log: Instruction: Buy", child), 1000)
+    logs = render_logs([COMPUTE_BUDGET_IX, parent, parent], 200_000)
+    cb, pump, token = COMPUTE_BUDGET_PROGRAM, PUMP_FUN_PROGRAM, TOKEN_PROGRAM
     assert logs[:2] == [f"Program {cb} invoke [1]", f"Program {cb} success"]
     assert logs[2:9] == [
         f"Program {pump} invoke [1]",
@@ -290,37 +307,37 @@ def test_render_logs_counts_compute_units_like_the_runtime() -> None:
 
 
 def test_static_and_dynamic_invocations_render_alike() -> None:
-    body = ("Program log: Create", wire.SYSTEM_IX, "Program log: x")
-    dynamic = wire.Invoke(wire.ASSOCIATED_TOKEN_PROGRAM, body, 777)
-    static = wire.Invoke(wire.ASSOCIATED_TOKEN_PROGRAM, body, 777, static=True)
+    body = ("Program log: Create", SYSTEM_IX, "Program log: x")
+    dynamic = Invoke(ASSOCIATED_TOKEN_PROGRAM, body, 777)
+    static = Invoke(ASSOCIATED_TOKEN_PROGRAM, body, 777, static=True)
     for depth_holder in (dynamic, static):
-        outer = wire.Invoke(wire.PUMP_FUN_PROGRAM, ("Program log: a", depth_holder), 10)
-        assert wire.render_logs([outer], 5000) == wire.render_logs(
-            [wire.Invoke(wire.PUMP_FUN_PROGRAM, ("Program log: a", dynamic), 10)], 5000
+        outer = Invoke(PUMP_FUN_PROGRAM, ("Program log: a", depth_holder), 10)
+        assert render_logs([outer], 5000) == render_logs(
+            [Invoke(PUMP_FUN_PROGRAM, ("Program log: a", dynamic), 10)], 5000
         )
 
 
 def test_a_failing_invocation_ends_the_logs() -> None:
-    failing = wire.pump_buy_failing(10, 20, legacy=False)
-    logs = wire.render_logs([wire.SYSTEM_IX, failing, wire.SYSTEM_IX], 300_000)
-    assert logs[-1] == f"Program {wire.PUMP_FUN_PROGRAM} failed: custom program error: 0x1772"
+    failing = pump_buy_failing(10, 20, legacy=False)
+    logs = render_logs([SYSTEM_IX, failing, SYSTEM_IX], 300_000)
+    assert logs[-1] == f"Program {PUMP_FUN_PROGRAM} failed: custom program error: 0x1772"
     assert "Error Number: 6002" in logs[-6]
 
 
 def test_truncation_hits_the_byte_limit_at_the_chosen_line() -> None:
     logs = [f"Program log: line {i} " + "x" * (i % 50) for i in range(40)]
     for keep in (1, 10, 39):
-        cut = wire.truncate_logs(logs, keep)
+        cut = truncate_logs(logs, keep)
         assert cut[-1] == "Log truncated"
         assert cut[-1 - keep : -1] == logs[:keep]
         kept_bytes = sum(len(line) for line in cut[:-1])
-        assert kept_bytes <= wire.LOG_BYTES_LIMIT
+        assert kept_bytes <= LOG_BYTES_LIMIT
         if keep < len(logs):
-            assert kept_bytes + len(logs[keep]) > wire.LOG_BYTES_LIMIT
+            assert kept_bytes + len(logs[keep]) > LOG_BYTES_LIMIT
 
 
 def test_logs_notification_envelope() -> None:
-    frame = wire.logs_notification(slot=5, signature="sig", err=None, logs=["a"], subscription=9)
+    frame = logs_notification(slot=5, signature="sig", err=None, logs=["a"], subscription=9)
     assert frame == (
         b'{"jsonrpc":"2.0","method":"logsNotification","params":{"result":{"context":{"slot":5},'
         b'"value":{"signature":"sig","err":null,"logs":["a"]}},"subscription":9}}'

@@ -1,6 +1,6 @@
 """Launch detection: which launchpad created what, read from a transaction's logs.
 
-How a launch looks on the wire is in docs/solana.md. In short:
+How a launch looks on the wire, in short:
 
 - pump.fun: ``Program log: Instruction: Create`` or ``... CreateV2`` inside the pump.fun invoke
   frame, then a ``Program data:`` line holding the Anchor CreateEvent, then (usually) the
@@ -23,53 +23,44 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from domain.models import PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4
-from operators.borsh import BorshReader, EndOfData, b58decode, b58encode
+from solwire import instructions as ix
+from solwire.base58 import b58decode, b58encode
+from solwire.borsh import BorshReader, EndOfData
+from solwire.logs import DATA_PREFIX, INITIALIZE2_PREFIX, LOG_PREFIX, LOG_TRUNCATED
+from solwire.programs import (
+    CREATE_EVENT,
+    CREATE_POOL_EVENT,
+    KNOWN_LAUNCHPAD_PROGRAMS,
+    LAMPORTS_PER_SOL,
+    PUMP_FUN,
+    PUMP_FUN_PROGRAM,
+    PUMP_SWAP,
+    PUMP_SWAP_PROGRAM,
+    RAYDIUM_AMM_V4,
+    RAYDIUM_AMM_V4_PROGRAM,
+    TRADE_EVENT,
+    WRAPPED_SOL,
+)
 
-__all__ = [
-    "PUMP_FUN_PROGRAM",
-    "PUMP_SWAP_PROGRAM",
-    "RAYDIUM_AMM_V4_PROGRAM",
-    "WRAPPED_SOL",
-    "FoundLaunch",
-    "UndecodableEvent",
-    "find_launch",
-    "may_hold_launch",
-]
+__all__ = ["MARKERS", "FoundLaunch", "UndecodableEvent", "find_launch", "may_hold_launch"]
 
-PUMP_FUN_PROGRAM = "6EF8rrecthR5Dkzon8Nwu78hRvfCKubJ14M5uBEwF6P"
-RAYDIUM_AMM_V4_PROGRAM = "675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8"
-PUMP_SWAP_PROGRAM = "pAMMBay6oceH9fJKBRHGP5D4bD4sWpmSwMn52FMfXEA"
-WRAPPED_SOL = "So11111111111111111111111111111111111111112"
 _WRAPPED_SOL_BYTES = b58decode(WRAPPED_SOL)
-
-# Anchor event discriminators: sha256("event:<Name>")[:8].
-CREATE_EVENT = bytes.fromhex("1b72a94ddeeb6376")
-TRADE_EVENT = bytes.fromhex("bddb7fd34ee661ee")
-CREATE_POOL_EVENT = hashlib.sha256(b"event:CreatePoolEvent").digest()[:8]
-# Anchor's emit_cpi! puts an event in the data of a self-invocation, behind this tag (Anchor's
-# EVENT_IX_TAG: sha256("anchor:event")[:8] as a little-endian u64). pump.fun does both: a
-# "Program data:" line AND the self-CPI, which is how a full-transaction frame still has the
-# event after its logs were truncated.
-EVENT_CPI_TAG = bytes.fromhex("e445a52e51cb9a1d")
 
 _PUMP_CREATE_LINES = frozenset(
     ("Program log: Instruction: Create", "Program log: Instruction: CreateV2")
 )
 _CREATE_POOL_LINE = "Program log: Instruction: CreatePool"
-_INITIALIZE2_PREFIX = "Program log: initialize2: InitializeInstruction2"
-_LAUNCHPAD_PROGRAMS = frozenset((PUMP_FUN_PROGRAM, RAYDIUM_AMM_V4_PROGRAM, PUMP_SWAP_PROGRAM))
-_LOG = "Program log: "
-_DATA = "Program data: "
-_TRUNCATED = "Log truncated"
+_INITIALIZE2_PREFIX = INITIALIZE2_PREFIX
+_LAUNCHPAD_PROGRAMS = frozenset(KNOWN_LAUNCHPAD_PROGRAMS)
+_LOG = LOG_PREFIX
+_DATA = DATA_PREFIX
+_TRUNCATED = LOG_TRUNCATED
 # base64 of TRADE_EVENT's 8 bytes begins with these 10 characters (60 of its 64 bits).
-_TRADE_EVENT_LINE = "Program data: " + base64.b64encode(TRADE_EVENT).decode()[:10]
+_TRADE_EVENT_LINE = DATA_PREFIX + base64.b64encode(TRADE_EVENT).decode()[:10]
 
 if sys.version_info >= (3, 11):
 
@@ -91,11 +82,6 @@ _MARKERS = MARKERS
 # Raydium AMM v4 initialize2: instruction tag 1; accounts [8] coin mint, [9] pc mint, [17] creator.
 _RAYDIUM_INITIALIZE2_TAG = 1
 _RAYDIUM_COIN_MINT, _RAYDIUM_PC_MINT, _RAYDIUM_CREATOR = 8, 9, 17
-
-_LAMPORTS_PER_SOL = 1_000_000_000
-# Longest instruction data worth decoding (base58 decoding is quadratic in the length): a CPI event
-# is a few hundred characters, a Raydium initialize2 about 35.
-_MAX_DATA_CHARS = 4096
 
 
 class UndecodableEvent(Exception):
@@ -288,7 +274,7 @@ def _initial_buy_sol(event: _CreateEvent, trades: list[bytes]) -> float | None:
         except EndOfData:
             continue
         if is_buy and mint == event.mint and user in buyers:
-            return lamports / _LAMPORTS_PER_SOL
+            return lamports / LAMPORTS_PER_SOL
     return None
 
 
@@ -301,7 +287,7 @@ def _pump_fun_launch(
     if message is not None and (not event.complete or (initial_buy is None and scan.log_truncated)):
         # The logs lost the event or the buy (truncated or cut): the self-CPI copies in the
         # instructions are independent of the log limit.
-        cpi_events = _cpi_events(message, meta, PUMP_FUN_PROGRAM, CREATE_EVENT)
+        cpi_events = ix.cpi_events(message, meta, PUMP_FUN_PROGRAM, CREATE_EVENT)
         if cpi_events:
             from_cpi = _read_create_event(cpi_events[0])
             if from_cpi.complete and (not event.complete or from_cpi.mint == event.mint):
@@ -333,7 +319,7 @@ def _pump_swap_launch(
     """
     data = scan.events[0] if scan.events else None
     if data is None and message is not None:
-        cpi_events = _cpi_events(message, meta, PUMP_SWAP_PROGRAM, CREATE_POOL_EVENT)
+        cpi_events = ix.cpi_events(message, meta, PUMP_SWAP_PROGRAM, CREATE_POOL_EVENT)
         data = cpi_events[0] if cpi_events else None
     creator = base = quote = None
     if data is not None:
@@ -368,14 +354,14 @@ def _raydium_launch(message: dict[str, Any] | None, meta: dict[str, Any] | None)
     """
     if message is None:
         return FoundLaunch(launchpad=RAYDIUM_AMM_V4)
-    keys = _account_keys(message, meta)
-    for instruction in _instructions(message, meta):
-        if _program_id(instruction, keys) != RAYDIUM_AMM_V4_PROGRAM:
+    keys = ix.account_keys(message, meta)
+    for instruction in ix.instructions(message, meta):
+        if ix.program_id(instruction, keys) != RAYDIUM_AMM_V4_PROGRAM:
             continue
-        accounts = _accounts(instruction, keys)
+        accounts = ix.accounts(instruction, keys)
         if accounts is None or len(accounts) <= _RAYDIUM_CREATOR:
             continue
-        data = _data(instruction)
+        data = ix.instruction_data(instruction)
         if data is not None and data[:1] != bytes((_RAYDIUM_INITIALIZE2_TAG,)):
             continue  # another Raydium instruction in the same transaction (a swap)
         coin, pc = accounts[_RAYDIUM_COIN_MINT], accounts[_RAYDIUM_PC_MINT]
@@ -384,115 +370,3 @@ def _raydium_launch(message: dict[str, Any] | None, meta: dict[str, Any] | None)
             launchpad=RAYDIUM_AMM_V4, mint=mint or None, creator=accounts[_RAYDIUM_CREATOR] or None
         )
     return FoundLaunch(launchpad=RAYDIUM_AMM_V4)
-
-
-# --- instructions of a full transaction (jsonParsed or json encoding) ---------------------------
-
-
-def _account_keys(message: dict[str, Any], meta: dict[str, Any] | None) -> list[str]:
-    """All account keys in index order. Unreadable entries become "" to keep indexes aligned.
-
-    jsonParsed lists every key (lookup-table ones included) as ``{"pubkey": ...}``; the json
-    encoding lists the static keys as strings and the loaded ones in ``meta.loadedAddresses``.
-    """
-    raw = message.get("accountKeys")
-    if type(raw) is not list:
-        return []
-    keys: list[str] = []
-    plain = True
-    for entry in raw:
-        if type(entry) is str:
-            keys.append(entry)
-        elif type(entry) is dict and type(entry.get("pubkey")) is str:
-            keys.append(entry["pubkey"])
-            plain = False
-        else:
-            keys.append("")
-    loaded = meta.get("loadedAddresses") if plain and meta is not None else None
-    if type(loaded) is dict:
-        for part in ("writable", "readonly"):
-            extra = loaded.get(part)
-            if type(extra) is list:
-                keys.extend(key if type(key) is str else "" for key in extra)
-    return keys
-
-
-def _instructions(message: dict[str, Any], meta: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
-    """Instructions in execution order: each top-level one, then the inner ones it invoked."""
-    top = message.get("instructions")
-    if type(top) is not list:
-        return
-    inner_by_index: dict[int, list[Any]] = {}
-    groups = meta.get("innerInstructions") if meta is not None else None
-    if type(groups) is list:
-        for group in groups:
-            if type(group) is dict:
-                index, inner = group.get("index"), group.get("instructions")
-                if type(index) is int and type(inner) is list:
-                    inner_by_index[index] = inner
-    for position, instruction in enumerate(top):
-        if type(instruction) is dict:
-            yield instruction
-        for inner_instruction in inner_by_index.get(position, ()):
-            if type(inner_instruction) is dict:
-                yield inner_instruction
-
-
-def _key_at(keys: list[str], index: Any) -> str | None:
-    if type(index) is int and 0 <= index < len(keys):
-        return keys[index]
-    return None
-
-
-def _program_id(instruction: dict[str, Any], keys: list[str]) -> str | None:
-    program = instruction.get("programId")
-    if type(program) is str:
-        return program
-    return _key_at(keys, instruction.get("programIdIndex"))
-
-
-def _accounts(instruction: dict[str, Any], keys: list[str]) -> list[str] | None:
-    """The instruction's accounts as keys (jsonParsed: keys already; json: indexes)."""
-    raw = instruction.get("accounts")
-    if type(raw) is not list:
-        return None
-    accounts: list[str] = []
-    for entry in raw:
-        key = entry if type(entry) is str else _key_at(keys, entry)
-        if key is None:
-            return None
-        accounts.append(key)
-    return accounts
-
-
-def _data(instruction: dict[str, Any]) -> bytes | None:
-    """The instruction data (base58 in both JSON encodings), None when absent or unreadable."""
-    raw = instruction.get("data")
-    if type(raw) is not str or len(raw) > _MAX_DATA_CHARS:
-        return None
-    try:
-        return b58decode(raw)
-    except ValueError:
-        return None
-
-
-def _cpi_events(
-    message: dict[str, Any], meta: dict[str, Any] | None, program: str, first: bytes
-) -> list[bytes]:
-    """Events `program` emitted by self-CPI, from the one starting with `first` on.
-
-    Each is returned without the CPI tag, so it starts with its discriminator like a
-    "Program data:" payload.
-    """
-    keys = _account_keys(message, meta)
-    events: list[bytes] = []
-    for instruction in _instructions(message, meta):
-        if _program_id(instruction, keys) != program:
-            continue
-        data = _data(instruction)
-        if data is None or data[:8] != EVENT_CPI_TAG:
-            continue
-        event = data[8:]
-        if events or event[:8] == first:
-            events.append(event)
-    return events

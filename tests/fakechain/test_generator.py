@@ -1,4 +1,4 @@
-"""The synthetic frames and their ground truth (`connectors.synthetic.generate`)."""
+"""The synthetic frames and their ground truth (`fakechain.generate`)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ import base58
 import orjson
 import pytest
 
-from connectors import solana_wire as wire
-from connectors.synthetic import (
-    BASE_SLOT,
+from domain.models import PUMP_FUN, RAYDIUM_AMM_V4
+from fakechain import SyntheticGenerator, SyntheticTx, generate, generate_range, generator_for
+from fakechain.encode import BASE_SLOT, FRAMES_PER_SLOT
+from fakechain.truth import (
     DUPLICATE,
     FAILED_LAUNCH,
-    FRAMES_PER_SLOT,
     KINDS,
     LAUNCH_KINDS,
     PUMP_CREATE,
@@ -31,19 +31,21 @@ from connectors.synthetic import (
     RAYDIUM_INIT,
     RAYDIUM_SWAP,
     TRUNCATED_LAUNCH,
-    SyntheticGenerator,
-    SyntheticTx,
-    generate,
-    generate_range,
-    generator_for,
 )
-from domain.models import PUMP_FUN, RAYDIUM_AMM_V4
-from tests.connectors.test_synthetic_wire import read_create_event, read_trade_event
+from solwire.logs import LOG_BYTES_LIMIT
+from solwire.programs import (
+    COMPUTE_BUDGET_PROGRAM,
+    PUMP_FUN_PROGRAM,
+    RAYDIUM_AMM_V4_PROGRAM,
+    SYSTEM_PROGRAM,
+    TOKEN_2022_PROGRAM,
+)
+from tests.solwire.test_writers import read_create_event, read_trade_event
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
-PUMP = wire.PUMP_FUN_PROGRAM
-RAYDIUM = wire.RAYDIUM_AMM_V4_PROGRAM
+PUMP = PUMP_FUN_PROGRAM
+RAYDIUM = RAYDIUM_AMM_V4_PROGRAM
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +91,7 @@ def test_same_seed_same_bytes_in_another_process() -> None:
         digest.update(tx.payload)
     code = (
         "import hashlib\n"
-        "from connectors.synthetic import generate_range\n"
+        "from fakechain import generate_range\n"
         "d = hashlib.sha256()\n"
         "for tx in generate_range(5, 3000, 0.2): d.update(tx.payload)\n"
         "print(d.hexdigest())\n"
@@ -164,7 +166,7 @@ def check_log_structure(lines: list[str], failed: bool) -> None:
     """Invocations nest, every BPF program reports its units once, failure and truncation end
     the logs, and nothing else appears."""
     stack: list[list[Any]] = []
-    builtins = {wire.SYSTEM_PROGRAM, wire.COMPUTE_BUDGET_PROGRAM}
+    builtins = {SYSTEM_PROGRAM, COMPUTE_BUDGET_PROGRAM}
     for number, line in enumerate(lines):
         last = number == len(lines) - 1
         if m := _INVOKE.match(line):
@@ -250,7 +252,7 @@ def test_create_events_decode_back_to_the_truth(rich: list[SyntheticTx]) -> None
             # the 2026 layout: every field, 343 bytes for the real sample's string lengths
             assert len(data) == 262 + strings
             assert event["creator"] == truth.creator
-            assert event["token_program"] == wire.TOKEN_2022_PROGRAM
+            assert event["token_program"] == TOKEN_2022_PROGRAM
             assert str(truth.mint).endswith("pump")
         else:
             # the 2024 layout stops after `user`: 201 bytes for the real sample's strings
@@ -352,7 +354,7 @@ def test_truncated_launches_lose_their_event(rich: list[SyntheticTx]) -> None:
         assert lines[-1] == "Log truncated"
         assert f"Program log: Instruction: {tx.launch.instruction}" in lines
         assert not any(line.startswith("Program data: ") for line in lines)
-        assert 9_000 < sum(len(line) for line in lines[:-1]) <= wire.LOG_BYTES_LIMIT
+        assert 9_000 < sum(len(line) for line in lines[:-1]) <= LOG_BYTES_LIMIT
 
 
 def test_serial_launchers_make_a_noticeable_share(rich: list[SyntheticTx]) -> None:

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from operators.borsh import BorshReader, EndOfData, b58decode, b58encode
+from solwire.base58 import b58decode, b58encode
+from solwire.borsh import BorshReader, EndOfData
 from tests.solana_samples import fixture_json
 
 CARBON = "pumpfun_create_instruction_accounts_and_data_carbon.json"

@@ -1,4 +1,4 @@
-"""A lenient reader for Borsh-encoded event data, and base58 for the public keys in it.
+"""Borsh, the encoding of Anchor events: a lenient reader, and a string writer for the generator.
 
 Borsh is little-endian and unframed: integers are fixed width, a string is a u32 length followed by
 that many UTF-8 bytes, a public key is 32 raw bytes. Nothing in the bytes says where a field ends
@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import struct
 
-import base58
+from solwire.base58 import b58encode
 
-__all__ = ["BorshReader", "EndOfData", "b58decode", "b58encode"]
-
-_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-# Two base58 digits per division: half the big-integer divisions of the textbook loop.
-_PAIRS = tuple(a + b for a in _ALPHABET for b in _ALPHABET)
-_PAIR_BASE = 58 * 58
+__all__ = ["BorshReader", "EndOfData", "borsh_string"]
 
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -27,24 +22,6 @@ _I64 = struct.Struct("<q")
 
 class EndOfData(Exception):
     """The bytes ended before the field being read: the data was cut."""
-
-
-def b58encode(data: bytes) -> str:
-    """Base58 (Bitcoin alphabet), as Solana shows public keys and signatures."""
-    n = int.from_bytes(data, "big")
-    digits = []
-    while n:
-        n, pair = divmod(n, _PAIR_BASE)
-        digits.append(_PAIRS[pair])
-    # The leading pair may carry a zero digit ("1"); leading zero BYTES become "1"s below.
-    text = "".join(reversed(digits)).lstrip("1")
-    zeros = len(data) - len(data.lstrip(b"\0"))
-    return "1" * zeros + text
-
-
-def b58decode(text: str) -> bytes:
-    """Base58 text to bytes. Raises ValueError on a character outside the alphabet."""
-    return base58.b58decode(text)
 
 
 class BorshReader:
@@ -130,3 +107,9 @@ class BorshReader:
             )
         raw = self._take(length)
         return raw.decode("utf-8", "replace").strip("\x00")
+
+
+def borsh_string(text: str) -> bytes:
+    """A Borsh ``String``: u32 little-endian byte length, then UTF-8 bytes."""
+    raw = text.encode("utf-8")
+    return _U32.pack(len(raw)) + raw

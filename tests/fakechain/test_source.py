@@ -13,14 +13,9 @@ from bytewax.inputs import AbortExecution, StatefulSourcePartition
 from bytewax.recovery import RecoveryConfig, init_db_dir
 from bytewax.testing import TestingSink, cluster_main, run_main
 
-from connectors.synthetic import (
-    DEFAULT_BATCH_SIZE,
-    SyntheticPartition,
-    SyntheticSource,
-    frames_of_partition,
-    generate,
-)
 from domain.models import RawFrame
+from fakechain import SyntheticSource, frames_of_partition, generate
+from fakechain.source import DEFAULT_BATCH_SIZE, SyntheticPartition
 
 SEED = 31
 
@@ -203,8 +198,13 @@ def test_bad_arguments_are_refused(kwargs: dict[str, float]) -> None:
         SyntheticSource(**kwargs)  # type: ignore[arg-type]
 
 
-def test_from_config() -> None:
+def test_the_job_maps_the_synthetic_settings() -> None:
+    """The job builds the source from the ``synthetic_*`` settings (there is no from_config)."""
+    from prometheus_client import CollectorRegistry
+
     from domain.config import SnifferConfig
+    from domain.metrics import Metrics
+    from flows.endpoints import make_source
 
     # model_construct: no validation and no SNIFFER_* environment, only these values
     config = SnifferConfig.model_construct(
@@ -213,8 +213,10 @@ def test_from_config() -> None:
         synthetic_total=5,
         synthetic_seed=SEED,
         synthetic_partitions=2,
+        source="synthetic",
     )
-    source = SyntheticSource.from_config(config)
+    source = make_source(config, Metrics(CollectorRegistry()))
+    assert isinstance(source, SyntheticSource)
     assert (source.rate, source.launch_ratio, source.total, source.seed, source.partitions) == (
         0.0,
         0.2,

@@ -1,0 +1,312 @@
+"""The wire encoder: one frame's seeded choices turned into a logsNotification and its truth.
+
+Each function draws the parameters of one kind of transaction from the frame's entropy (`d`, or
+a `random.Random` seeded from it), builds its events with `solwire.events`, its invocation tree
+with `fakechain.shapes`, renders the logs and wraps them in the websocket envelope. The draws
+happen in a fixed order: the same seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from fakechain import shapes
+from fakechain.names import identity, initial_buy_lamports
+from fakechain.truth import (
+    FAILED_LAUNCH,
+    PUMP_CREATE,
+    PUMP_CREATE_V2,
+    PUMP_TRADE,
+    RAYDIUM_SWAP,
+    TRUNCATED_LAUNCH,
+    LaunchTruth,
+    SyntheticTx,
+)
+from solwire.base58 import b58decode, b58encode, pubkey_with_suffix
+from solwire.events import (
+    INITIAL_REAL_TOKEN_RESERVES,
+    INITIAL_VIRTUAL_SOL_RESERVES,
+    INITIAL_VIRTUAL_TOKEN_RESERVES,
+    CreateEvent,
+    TradeEvent,
+    encode_ray_init_log,
+    encode_ray_swap_base_in_log,
+)
+from solwire.frames import instruction_error, logs_notification
+from solwire.logs import Invoke, initialize2_line, render_logs, truncate_logs
+from solwire.programs import LAMPORTS_PER_SOL, PUMP_FUN, RAYDIUM_AMM_V4, TOKEN_2022_PROGRAM
+
+if TYPE_CHECKING:
+    from faker import Faker
+
+BASE_SLOT = 400_000_000
+FRAMES_PER_SLOT = 8
+#: Unix time of `BASE_SLOT` (2026-05-28); a slot lasts 0.4 s.
+BASE_UNIX_TIME = 1_780_000_000
+SERIAL_SHARE = 0.15
+
+# Frame entropy: u (kind) 0:8, v (sub-kind) 8:16, signature 16:104, eight u64 parameters
+# 104:168, three 32-byte keys 168:264.
+PARAMS = struct.Struct("<8Q")
+_CURVE_K = INITIAL_VIRTUAL_SOL_RESERVES * INITIAL_VIRTUAL_TOKEN_RESERVES
+_TOKEN_RESERVE_GAP = INITIAL_VIRTUAL_TOKEN_RESERVES - INITIAL_REAL_TOKEN_RESERVES
+_TOKEN_2022_BYTES = b58decode(TOKEN_2022_PROGRAM)
+# Eight fee recipients, fixed for every seed (the program's own accounts do not depend on who runs
+# the generator).
+_FEE_RECIPIENTS = tuple(random.Random(6002).randbytes(32) for _ in range(8))
+
+
+def _unix_time(index: int) -> int:
+    return BASE_UNIX_TIME + (index // FRAMES_PER_SLOT) * 2 // 5
+
+
+def pump_trade(index: int, d: bytes, signature: str, slot: int, subscription: int) -> SyntheticTx:
+    """A pump.fun Buy, Sell or both, with their TradeEvents."""
+    w = PARAMS.unpack_from(d, 104)
+    current = w[0] % 100 < 60
+    shape = w[1] % 10  # 0-5 buy, 6-8 sell, 9 buy then sell
+    mint = (
+        pubkey_with_suffix(int.from_bytes(d[168:200], "little"), "pump") if current else d[168:200]
+    )
+    user = d[200:232]
+    creator = d[232:264]
+    timestamp = _unix_time(index)
+    vsol = INITIAL_VIRTUAL_SOL_RESERVES + 500_000_000 + w[3] % 55_000_000_000
+    vtok = _CURVE_K // vsol
+    extra = w[6] % 4000 - 2000
+    trades: list[Invoke] = []
+    if shape < 6 and (w[5] >> 40) % 4 == 0:  # the buyer's first buy opens its account
+        trades.append(shapes.ATA_CREATE_IDEMPOTENT_2022 if current else shapes.ATA_CREATE_LEGACY)
+    steps = (True,) if shape < 6 else (False,) if shape < 9 else (True, False)
+    held = 0
+    for is_buy in steps:
+        if is_buy:
+            sol = 10_000_000 + (w[4] % 1000) ** 2 * 5_000
+            tokens = shapes.tokens_for_sol(sol, vsol, vtok)
+            vsol, vtok, held = vsol + sol, vtok - tokens, tokens
+        else:
+            sold = INITIAL_VIRTUAL_TOKEN_RESERVES - vtok  # what buyers hold
+            tokens = held or min(sold, (w[5] % 50_000_000) * 1_000_000 + 1_000_000)
+            sol = shapes.sol_for_tokens(tokens, vsol, vtok)
+            vsol, vtok = vsol - sol, vtok + tokens
+        fee_recipient = _FEE_RECIPIENTS[w[7] % 8] if current else None
+        event = _trade_event(
+            mint, sol, tokens, is_buy, user, timestamp, vsol, vtok, fee_recipient, creator
+        )
+        if current:
+            trades.append((shapes.pump_buy if is_buy else shapes.pump_sell)(event, extra))
+        else:
+            maker = shapes.pump_buy_legacy if is_buy else shapes.pump_sell_legacy
+            trades.append(maker(event, extra))
+    if current:
+        limit = (150_000, 200_000, 300_000, 600_000)[(w[2] >> 8) % 4]
+        instructions = trades
+    else:
+        limit = (150_000, 200_000, 250_000, 300_000)[(w[2] >> 8) % 4]
+        instructions = [shapes.COMPUTE_BUDGET_IX, shapes.COMPUTE_BUDGET_IX, *trades]
+        if shape == 9:
+            instructions.append(shapes.SYSTEM_IX)
+    logs = render_logs(instructions, limit)
+    return _frame(index, PUMP_TRADE, signature, slot, None, logs, subscription)
+
+
+def raydium_swap(index: int, d: bytes, signature: str, slot: int, subscription: int) -> SyntheticTx:
+    """A Raydium AMM v4 swap, sent directly or through the router."""
+    w = PARAMS.unpack_from(d, 104)
+    direct = w[1] % 10 < 6
+    pool_coin = 10**9 + w[2] % 10**15
+    pool_pc = 10**9 + w[3] % 10**13
+    direction = 1 + w[4] % 2
+    reserve_in, reserve_out = (pool_pc, pool_coin) if direction == 1 else (pool_coin, pool_pc)
+    amount_in = 1_000 + w[5] % max(1_000, reserve_in // 50)
+    out = reserve_out * amount_in * 9975 // (reserve_in * 10_000 + amount_in * 9975)
+    minimum_out = out * (1000 - w[6] % 100) // 1000
+    user_source = amount_in + (0 if w[7] % 3 else w[7] % 10**10)
+    extra = w[0] % 3000 - 1500
+    ray_log = encode_ray_swap_base_in_log(
+        amount_in=amount_in,
+        minimum_out=minimum_out if direct else 0,
+        direction=direction,
+        user_source=user_source,
+        pool_coin=pool_coin,
+        pool_pc=pool_pc,
+        out_amount=out,
+    )
+    if direct:
+        instructions = shapes.raydium_swap_direct(ray_log, extra)
+        limit = (70_000, 100_000, 200_000)[w[0] % 3]
+    else:
+        instructions = shapes.raydium_swap_routed(ray_log, amount_in, minimum_out, out, extra)
+        limit = 95_000 + w[0] % 100_000
+    logs = render_logs(instructions, limit)
+    return _frame(index, RAYDIUM_SWAP, signature, slot, None, logs, subscription)
+
+
+def pump_launch(
+    index: int,
+    kind: str,
+    rng: random.Random,
+    signature: str,
+    slot: int,
+    subscription: int,
+    serial_pool: tuple[bytes, ...],
+    fake: Callable[[int], Faker],
+) -> SyntheticTx:
+    """A pump.fun create and the creator's buy: `kind` a launch, truncated, or failed."""
+    if kind == PUMP_CREATE_V2:
+        current = True
+    elif kind == PUMP_CREATE:
+        current = False
+    else:
+        current = rng.random() < 0.65
+    serial = rng.random() < SERIAL_SHARE
+    creator = rng.choice(serial_pool) if serial else rng.randbytes(32)
+    mint = pubkey_with_suffix(rng.getrandbits(256), "pump") if current else rng.randbytes(32)
+    bonding_curve = rng.randbytes(32)
+    name, symbol, uri = identity(fake(rng.getrandbits(64)), current)
+    timestamp = _unix_time(index)
+    head = (name, symbol, uri, mint, bonding_curve, creator)  # the 2024 layout, in Borsh order
+    event = CreateEvent(
+        *head, creator if current else None, timestamp, token_program=_TOKEN_2022_BYTES
+    ).encode()
+    buy_sol = initial_buy_lamports(rng)
+    extra = rng.randrange(-3000, 3000)
+    failed = kind == FAILED_LAUNCH
+    if failed:
+        cap = buy_sol * rng.randrange(900, 999) // 1000
+        buy = shapes.pump_buy_failing(cap, buy_sol, legacy=not current, extra=extra // 4)
+    else:
+        tokens = shapes.tokens_for_sol(
+            buy_sol, INITIAL_VIRTUAL_SOL_RESERVES, INITIAL_VIRTUAL_TOKEN_RESERVES
+        )
+        vsol = INITIAL_VIRTUAL_SOL_RESERVES + buy_sol
+        vtok = INITIAL_VIRTUAL_TOKEN_RESERVES - tokens
+        fee_recipient = rng.choice(_FEE_RECIPIENTS) if current else None
+        trade = _trade_event(
+            mint, buy_sol, tokens, True, creator, timestamp, vsol, vtok, fee_recipient, creator
+        )
+        buy = (shapes.pump_buy if current else shapes.pump_buy_legacy)(trade, extra // 4)
+    if current:
+        create = shapes.pump_create_v2(event, extra)
+        instructions = [create, shapes.ATA_CREATE_IDEMPOTENT_2022, buy]
+        limit = rng.choice((300_000, 400_000, 600_000, 800_000))
+        instruction, buy_index = "CreateV2", 2
+    else:
+        create = shapes.pump_create_legacy(event, extra)
+        instructions = [
+            shapes.COMPUTE_BUDGET_IX,
+            shapes.SYSTEM_IX,
+            shapes.COMPUTE_BUDGET_IX,
+            create,
+            shapes.ATA_CREATE_LEGACY,
+            buy,
+        ]
+        limit = rng.choice((200_000, 250_000, 300_000, 400_000))
+        instruction, buy_index = "Create", 5
+    logs = render_logs(instructions, limit)
+    err = instruction_error(buy_index, shapes.PUMP_TOO_MUCH_SOL) if failed else None
+    if kind == TRUNCATED_LAUNCH:
+        first = logs.index("Program log: Instruction: " + instruction)
+        data = next(i for i, line in enumerate(logs) if line.startswith("Program data: "))
+        logs = truncate_logs(logs, rng.randrange(first + 1, data + 1))
+        truth = LaunchTruth(launchpad=PUMP_FUN, instruction=instruction, truncated=True)
+    else:
+        truth = LaunchTruth(
+            launchpad=PUMP_FUN,
+            instruction=instruction,
+            mint=b58encode(mint),
+            creator=b58encode(creator),
+            name=name,
+            symbol=symbol,
+            uri=uri,
+            initial_buy_sol=None if failed else buy_sol / LAMPORTS_PER_SOL,
+            bonding_curve=b58encode(bonding_curve),
+            serial_launcher=serial,
+        )
+    return _frame(index, kind, signature, slot, err, logs, subscription, truth)
+
+
+def raydium_init(
+    index: int, kind: str, rng: random.Random, signature: str, slot: int, subscription: int
+) -> SyntheticTx:
+    """A Raydium AMM v4 ``initialize2``, or one failing with ``RepeatCreateAmm``."""
+    nonce = rng.choice((252, 253, 254, 254, 254, 255))
+    open_time = 0 if rng.random() < 0.6 else _unix_time(index) + rng.randrange(-60, 3600)
+    if rng.random() < 0.5:
+        # a pump.fun graduation: the token (6 decimals) is pc, wrapped SOL is coin
+        pc_decimals, coin_decimals, pc_lot, coin_lot = 6, 9, 100, 10_000_000
+        pc_amount = 206_900_000_000_000 - rng.randrange(0, 10**12)
+        coin_amount = 79_005_359_551 + rng.randrange(-(10**9), 10**9)
+    else:
+        coin_decimals = rng.choice((6, 9))
+        pc_decimals, pc_lot, coin_lot = 9, 1_000_000, 10 ** (coin_decimals - 3)
+        coin_amount = rng.randrange(10**5, 10**9) * 10**coin_decimals
+        pc_amount = rng.randrange(1, 500) * 10**9 + rng.randrange(0, 10**9)
+    extra = rng.randrange(-4000, 4000)
+    err: Any = None
+    arguments = initialize2_line(nonce, open_time, pc_amount, coin_amount)
+    if kind == FAILED_LAUNCH:
+        pool = b58encode(rng.randbytes(32))
+        instructions = shapes.raydium_initialize2_repeat(arguments, pool, extra)
+        err = instruction_error(4, shapes.RAYDIUM_REPEAT_CREATE_AMM)
+        limit = rng.choice((300_000, 400_000))
+    else:
+        market = rng.randbytes(32)
+        init_log = encode_ray_init_log(
+            open_time, pc_decimals, coin_decimals, pc_lot, coin_lot, pc_amount, coin_amount, market
+        )
+        instructions = shapes.raydium_initialize2(arguments, init_log, extra)
+        limit = 800_000
+    logs = render_logs(instructions, limit)
+    truth = LaunchTruth(launchpad=RAYDIUM_AMM_V4, instruction="initialize2")
+    return _frame(index, kind, signature, slot, err, logs, subscription, truth)
+
+
+def _frame(
+    index: int,
+    kind: str,
+    signature: str,
+    slot: int,
+    err: Any,
+    logs: list[str],
+    subscription: int,
+    truth: LaunchTruth | None = None,
+) -> SyntheticTx:
+    payload = logs_notification(
+        slot=slot, signature=signature, err=err, logs=logs, subscription=subscription
+    )
+    return SyntheticTx(index, kind, payload, signature, slot, err, truth)
+
+
+def _trade_event(
+    mint: bytes,
+    sol: int,
+    tokens: int,
+    is_buy: bool,
+    user: bytes,
+    timestamp: int,
+    vsol: int,
+    vtok: int,
+    fee_recipient: bytes | None,
+    creator: bytes,
+) -> bytes:
+    """A TradeEvent after the trade moved the curve to `vsol` / `vtok`, fees at 95 + 30 bps."""
+    return TradeEvent(
+        mint=mint,
+        sol_amount=sol,
+        token_amount=tokens,
+        is_buy=is_buy,
+        user=user,
+        timestamp=timestamp,
+        virtual_sol_reserves=vsol,
+        virtual_token_reserves=vtok,
+        real_sol_reserves=max(0, vsol - INITIAL_VIRTUAL_SOL_RESERVES),
+        real_token_reserves=max(0, vtok - _TOKEN_RESERVE_GAP),
+        fee_recipient=fee_recipient,
+        fee=sol * 95 // 10_000,
+        creator=creator,
+        creator_fee=sol * 30 // 10_000,
+    ).encode()
