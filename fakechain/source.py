@@ -79,7 +79,7 @@ class SyntheticPartition(StatefulSourcePartition[RawFrame, int]):
         return self._position
 
 
-@dataclass
+@dataclass(eq=False)
 class SyntheticSource(FixedPartitionedSource[RawFrame, int]):
     """Realistic Solana ``logsNotification`` frames, generated, with no network.
 
