@@ -10,22 +10,18 @@ from pathlib import Path
 
 from bytewax.outputs import DynamicSink, StatelessSinkPartition
 
-from connectors._support.append_file import AppendFile
+from connectors._support.append_file import CountedLines
 from domain.metrics import Metrics
 
 
-class DeadLetterFile(AppendFile):
+class DeadLetterFile(CountedLines):
     """Appends JSON lines to `path`, thread-safe, counting each line in `sniffer_dead_letters`."""
 
     def __init__(self, path: Path, metrics: Metrics) -> None:
-        super().__init__(path)
-        self._metrics = metrics
+        super().__init__(path, metrics.dead_letters)
 
     def append(self, lines: list[bytes]) -> None:
-        if not lines:
-            return
-        self.write(b"".join(line + b"\n" for line in lines))
-        self._metrics.dead_letters.inc(len(lines))
+        self.append_lines(lines)
 
 
 class DeadLetterSink(DynamicSink[bytes]):

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 
-from connectors._support.append_file import AppendFile
+from connectors._support.append_file import CountedLines
 from connectors._support.wrapped_source import WrappedPartition, WrappedSource
 from domain.metrics import Metrics
 from domain.models import RawFrame
@@ -33,18 +33,14 @@ def as_line(payload: bytes | str) -> bytes:
         return data.replace(b"\r", b" ").replace(b"\n", b" ")
 
 
-class FrameRecorder(AppendFile):
+class FrameRecorder(CountedLines):
     """Appends frames to one file, shared by every partition of the process."""
 
     def __init__(self, path: Path, metrics: Metrics) -> None:
-        super().__init__(path)
-        self._metrics = metrics
+        super().__init__(path, metrics.frames_recorded)
 
     def record(self, frames: list[RawFrame]) -> None:
-        if not frames:
-            return
-        self.write(b"".join(as_line(frame.payload) + b"\n" for frame in frames))
-        self._metrics.frames_recorded.inc(len(frames))
+        self.append_lines([as_line(frame.payload) for frame in frames])
 
 
 class RecordingSource(WrappedSource[RawFrame]):

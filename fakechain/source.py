@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
@@ -78,6 +79,7 @@ class SyntheticPartition(StatefulSourcePartition[RawFrame, int]):
         return self._position
 
 
+@dataclass(eq=False)
 class SyntheticSource(FixedPartitionedSource[RawFrame, int]):
     """Realistic Solana ``logsNotification`` frames, generated, with no network.
 
@@ -92,36 +94,29 @@ class SyntheticSource(FixedPartitionedSource[RawFrame, int]):
     :arg batch_size: frames per `next_batch` when unthrottled; the cap per batch otherwise.
     """
 
-    def __init__(
-        self,
-        rate: float = 0.0,
-        launch_ratio: float = DEFAULT_LAUNCH_RATIO,
-        total: int | None = None,
-        seed: int = 1,
-        partitions: int = 1,
-        clock: Callable[[], float] = time.time,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-    ) -> None:
+    rate: float = 0.0
+    launch_ratio: float = DEFAULT_LAUNCH_RATIO
+    total: int | None = None
+    seed: int = 1
+    partitions: int = 1
+    clock: Callable[[], float] = time.time
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+    def __post_init__(self) -> None:
         problems = []
-        if not (rate >= 0 and math.isfinite(rate)):
-            problems.append(f"rate={rate!r}: must be a finite number >= 0")
-        if not 0.0 <= launch_ratio <= 1.0:
-            problems.append(f"launch_ratio={launch_ratio!r}: must be between 0 and 1")
-        if total is not None and total < 0:
-            problems.append(f"total={total!r}: must be >= 0 or None")
-        if partitions < 1:
-            problems.append(f"partitions={partitions!r}: must be >= 1")
-        if batch_size < 1:
-            problems.append(f"batch_size={batch_size!r}: must be >= 1")
+        if not (self.rate >= 0 and math.isfinite(self.rate)):
+            problems.append(f"rate={self.rate!r}: must be a finite number >= 0")
+        if not 0.0 <= self.launch_ratio <= 1.0:
+            problems.append(f"launch_ratio={self.launch_ratio!r}: must be between 0 and 1")
+        if self.total is not None and self.total < 0:
+            problems.append(f"total={self.total!r}: must be >= 0 or None")
+        if self.partitions < 1:
+            problems.append(f"partitions={self.partitions!r}: must be >= 1")
+        if self.batch_size < 1:
+            problems.append(f"batch_size={self.batch_size!r}: must be >= 1")
         if problems:
             raise ValueError("; ".join(problems))
-        self.rate = float(rate)
-        self.launch_ratio = launch_ratio
-        self.total = total
-        self.seed = seed
-        self.partitions = partitions
-        self.clock = clock
-        self.batch_size = batch_size
+        self.rate = float(self.rate)
 
     def partition_names(self) -> list[str]:
         return [f"synthetic-{i}" for i in range(self.partitions)]

@@ -20,8 +20,7 @@ from operators.filters import FilterSettings
 from operators.scoring import ScoringSettings
 
 if TYPE_CHECKING:
-    from connectors.kafka.sink import KafkaSinkSettings
-    from connectors.kafka.source import KafkaSourceSettings
+    from connectors.kafka.settings import KafkaSinkSettings, KafkaSourceSettings
     from connectors.redis_streams.settings import RedisSinkSettings, RedisSourceSettings
     from connectors.solana_ws.protocol import SolanaWsSettings
     from connectors.webhook import WebhookSettings
@@ -90,7 +89,7 @@ def solana_ws_settings(config: SnifferConfig) -> SolanaWsSettings:
 
 def kafka_source_settings(config: SnifferConfig) -> KafkaSourceSettings:
     """``source=kafka``: ``source_url`` (the brokers), ``source_topic``, ``source_group``."""
-    from connectors.kafka.source import KafkaSourceSettings
+    from connectors.kafka.settings import KafkaSourceSettings
 
     return KafkaSourceSettings(
         brokers=_secret(config.source_url, "source_url"),
@@ -101,7 +100,7 @@ def kafka_source_settings(config: SnifferConfig) -> KafkaSourceSettings:
 
 def kafka_sink_settings(config: SnifferConfig) -> KafkaSinkSettings:
     """``sink=kafka``: ``sink_url`` (the brokers), ``sink_topic``, ``sink_timeout_s``."""
-    from connectors.kafka.sink import KafkaSinkSettings
+    from connectors.kafka.settings import KafkaSinkSettings
 
     return KafkaSinkSettings(
         brokers=_secret(config.sink_url, "sink_url"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 
 from domain.metrics import Metrics
 from domain.models import Batch, Candidate, DeadLetterWriter
@@ -26,36 +27,26 @@ def _nothing_to_settle(candidates: list[Candidate]) -> None:
     return None
 
 
+@dataclass(eq=False)
 class BatchSender:
     """Delivers batches through `transport`, retrying failures `max_retries` times."""
 
-    def __init__(
-        self,
-        transport: Transport,
-        metrics: Metrics,
-        *,
-        max_retries: int,
-        retry_delay_s: float,
-        max_age_s: float = 0.0,
-        dead_letter: DeadLetterWriter | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._transport = transport
-        self._metrics = metrics
-        self._max_retries = max_retries
-        self._retry_delay_s = retry_delay_s
-        self._max_age_s = max_age_s
-        self._dead_letter = dead_letter
-        self._clock = clock
-        self._sleep = sleep
+    transport: Transport
+    metrics: Metrics
+    _: KW_ONLY
+    max_retries: int
+    retry_delay_s: float
+    max_age_s: float = 0.0
+    dead_letter: DeadLetterWriter | None = None
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
 
     def send(
         self, priority: str, candidates: list[Candidate], settle: Settle = _nothing_to_settle
     ) -> None:
         """Send the candidates that are still fresh as one batch; never raises. `settle` is
         called with every candidate once its outcome is counted, in the same critical section."""
-        if self._max_age_s > 0:
+        if self.max_age_s > 0:
             candidates = self._drop_stale(candidates, settle)
             if not candidates:
                 return
@@ -67,42 +58,42 @@ class BatchSender:
             self._count_failed(batch, error, retries, settle)
 
     def close(self) -> None:
-        self._transport.close()
+        self.transport.close()
 
     def _drop_stale(self, candidates: list[Candidate], settle: Settle) -> list[Candidate]:
-        oldest_allowed = self._clock() - self._max_age_s
+        oldest_allowed = self.clock() - self.max_age_s
         fresh = [c for c in candidates if c.launch.arrived_at >= oldest_allowed]
         if len(fresh) < len(candidates):
             stale = [c for c in candidates if c.launch.arrived_at < oldest_allowed]
-            with self._metrics.lock:
-                self._metrics.dropped_stale.inc(len(stale))
+            with self.metrics.lock:
+                self.metrics.dropped_stale.inc(len(stale))
                 settle(stale)
-            if self._dead_letter is not None:
-                self._dead_letter([c.dead_letter_line("stale") for c in stale])
+            if self.dead_letter is not None:
+                self.dead_letter([c.dead_letter_line("stale") for c in stale])
         return fresh
 
     def _send_with_retries(self, batch: Batch) -> tuple[Exception | None, int]:
         """The final error (None once delivered) and the retries made, which is fewer than
         `max_retries` for an error that is not retryable (the log line reports it)."""
-        for attempt in range(self._max_retries + 1):
+        for attempt in range(self.max_retries + 1):
             try:
-                self._transport.send(batch)
+                self.transport.send(batch)
                 return None, attempt
             except SendError as exc:
-                if not exc.retryable or attempt == self._max_retries:
+                if not exc.retryable or attempt == self.max_retries:
                     return exc, attempt
             except Exception as exc:  # any failure of a downstream system is retried, not raised
-                if attempt == self._max_retries:
+                if attempt == self.max_retries:
                     return exc, attempt
-            self._metrics.send_retries.inc()
-            if self._retry_delay_s > 0:
-                self._sleep(self._retry_delay_s)
+            self.metrics.send_retries.inc()
+            if self.retry_delay_s > 0:
+                self.sleep(self.retry_delay_s)
         raise AssertionError("unreachable: the loop returns on its last attempt")
 
     def _count_sent(self, batch: Batch, settle: Settle) -> None:
-        metrics = self._metrics
+        metrics = self.metrics
         size = len(batch.candidates)
-        acked = self._clock()
+        acked = self.clock()
         with metrics.lock:
             metrics.candidates_sent.labels(batch.priority).inc(size)
             metrics.batches_sent.labels(batch.priority).inc()
@@ -120,9 +111,9 @@ class BatchSender:
             retries,
             error,
         )
-        with self._metrics.lock:
-            self._metrics.send_failures.inc(size)
+        with self.metrics.lock:
+            self.metrics.send_failures.inc(size)
             settle(list(batch.candidates))
-        if self._dead_letter is not None:
+        if self.dead_letter is not None:
             reason = f"send_failed: {error}"
-            self._dead_letter([c.dead_letter_line(reason) for c in batch.candidates])
+            self.dead_letter([c.dead_letter_line(reason) for c in batch.candidates])

@@ -10,6 +10,7 @@ None means "ignored": a well-formed transaction that holds no launch, or a faile
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from domain.models import InvalidFrame, Launch, RawFrame
@@ -26,7 +27,7 @@ from solwire.frames import (
     FrameError,
     read_frame,
 )
-from solwire.launches import MARKERS, UndecodableEvent, find_launch
+from solwire.launches import MARKERS, FoundLaunch, UndecodableEvent, find_launch
 
 __all__ = ["INVALID_REASONS", "MAX_PAYLOAD_BYTES", "decode_frame"]
 
@@ -48,6 +49,7 @@ _CREATE, _INITIALIZE2 = MARKERS
 #: How much of an invalid frame's text is kept in `InvalidFrame.payload` (UTF-8 bytes).
 MAX_PAYLOAD_BYTES = 64 * 1024
 _MAX_DETAIL_CHARS = 300
+_FOUND_FIELDS = tuple(field.name for field in fields(FoundLaunch))
 
 
 def decode_frame(frame: RawFrame, detected_at: float) -> Launch | InvalidFrame | None:
@@ -65,19 +67,15 @@ def decode_frame(frame: RawFrame, detected_at: float) -> Launch | InvalidFrame |
         found = find_launch(tx.logs, tx.log_text, tx.message, tx.meta)
         if found is None:
             return None
+        # Every field detection found is a `Launch` field of the same name; the frame adds the
+        # transaction's identity and the two times.
+        found_fields = {name: getattr(found, name) for name in _FOUND_FIELDS}
         return Launch(
             signature=tx.signature,
             slot=tx.slot,
-            launchpad=found.launchpad,
-            mint=found.mint,
-            creator=found.creator,
-            name=found.name,
-            symbol=found.symbol,
-            uri=found.uri,
-            initial_buy_sol=found.initial_buy_sol,
             arrived_at=frame.arrived_at,
             detected_at=detected_at,
-            truncated=found.truncated,
+            **found_fields,
         )
     except FrameError as exc:
         return _invalid(frame, exc.reason, exc.detail, detected_at)

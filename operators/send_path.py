@@ -34,27 +34,20 @@ class DeliveryState:
     sink_position: int | None = None
 
 
+@dataclass(eq=False)
 class ShutdownDrain:
     """The deadline of a signal-started drain, and the accounting of what it leaves behind."""
 
-    def __init__(
-        self,
-        shutdown: Shutdown,
-        timeout_s: float,
-        metrics: Metrics,
-        dead_letter: DeadLetterWriter | None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._shutdown = shutdown
-        self._timeout_s = timeout_s
-        self._metrics = metrics
-        self._dead_letter = dead_letter
-        self._clock = clock
+    shutdown: Shutdown
+    timeout_s: float
+    metrics: Metrics
+    dead_letter: DeadLetterWriter | None
+    clock: Callable[[], float] = time.monotonic
 
     def remaining(self) -> float | None:
         """Seconds left to drain; None when no shutdown was asked (drain without limit)."""
-        deadline = self._shutdown.deadline(self._timeout_s)
-        return None if deadline is None else deadline - self._clock()
+        deadline = self.shutdown.deadline(self.timeout_s)
+        return None if deadline is None else deadline - self.clock()
 
     def expired(self) -> bool:
         left = self.remaining()
@@ -63,9 +56,9 @@ class ShutdownDrain:
     def drop(self, candidates: list[Candidate]) -> None:
         if not candidates:
             return
-        self._metrics.dropped_shutdown.inc(len(candidates))
-        if self._dead_letter is not None:
-            self._dead_letter([c.dead_letter_line("dropped_shutdown") for c in candidates])
+        self.metrics.dropped_shutdown.inc(len(candidates))
+        if self.dead_letter is not None:
+            self.dead_letter([c.dead_letter_line("dropped_shutdown") for c in candidates])
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ synthetic generator sends.
 from __future__ import annotations
 
 import binascii
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -66,6 +67,7 @@ class FrameError(Exception):
         self.detail = detail
 
 
+@dataclass(slots=True)
 class Transaction:
     """What detection needs from one transaction frame.
 
@@ -74,26 +76,14 @@ class Transaction:
     or a binary-encoded transaction.
     """
 
-    __slots__ = ("failed", "log_text", "logs", "message", "meta", "signature", "slot")
-
-    def __init__(
-        self,
-        signature: str,
-        slot: int | None,
-        failed: bool,
-        logs: list[str],
-        log_text: str,
-        message: dict[str, Any] | None,
-        meta: dict[str, Any] | None,
-    ) -> None:
-        self.signature = signature
-        self.slot = slot
-        self.failed = failed
-        self.logs = logs
-        #: The log lines joined by "\n": a cheap haystack for the launch markers.
-        self.log_text = log_text
-        self.message = message
-        self.meta = meta
+    signature: str
+    slot: int | None
+    failed: bool
+    logs: list[str]
+    #: The log lines joined by "\n": a cheap haystack for the launch markers.
+    log_text: str
+    message: dict[str, Any] | None
+    meta: dict[str, Any] | None
 
 
 def read_frame(payload: bytes | str) -> Transaction:

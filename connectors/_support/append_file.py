@@ -4,7 +4,8 @@ dead-letter file and the record-mode file.
 Each write is one `os.write` on a descriptor opened with O_APPEND, so workers and even several
 processes can share one file without tearing lines. The file opens at `open()` (or the first
 write) and `close()` may be called any number of times, by the step that owns it and by the
-process's exit alike.
+process's exit alike. `CountedLines` is the dead-letter and record-mode file: whole lines, each
+batch one write, counted in a metric once written.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+
+from prometheus_client import Counter
 
 
 class AppendFile:
@@ -60,3 +63,18 @@ class AppendFile:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
+
+
+class CountedLines(AppendFile):
+    """Lines appended one batch per write, each batch counted in `counter` once it is written."""
+
+    def __init__(self, path: Path, counter: Counter) -> None:
+        super().__init__(path)
+        self._counter = counter
+
+    def append_lines(self, lines: list[bytes]) -> None:
+        """Write `lines` (without their newlines) in one write; nothing at all when empty."""
+        if not lines:
+            return
+        self.write(b"".join(line + b"\n" for line in lines))
+        self._counter.inc(len(lines))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer
@@ -31,17 +30,9 @@ from connectors.kafka._client import (
     log,
     parse_brokers,
 )
+from connectors.kafka.settings import KafkaSinkSettings
 from domain.models import Batch, Candidate
 from domain.transport import SendError
-
-
-@dataclass(frozen=True)
-class KafkaSinkSettings:
-    """What the configuration says about the ``kafka`` sink."""
-
-    brokers: str = field(repr=False)
-    topic: str
-    timeout_s: float
 
 
 class _Deliveries:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -48,18 +47,9 @@ from connectors.kafka._client import (
     log,
     parse_brokers,
 )
+from connectors.kafka.settings import KafkaSourceSettings
 from domain.metrics import Metrics
 from domain.models import RawFrame
-
-
-@dataclass(frozen=True)
-class KafkaSourceSettings:
-    """What the configuration says about the ``kafka`` source."""
-
-    #: Not in the repr, like every address the configuration holds as a secret.
-    brokers: str = field(repr=False)
-    topic: str
-    group: str | None
 
 
 class KafkaFrameSource(FixedPartitionedSource[RawFrame, Any]):
