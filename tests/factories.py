@@ -231,3 +231,29 @@ class Signalling:
     def inc(self, amount: float = 1) -> None:
         self._inner.inc(amount)
         self._event.set()
+
+
+def send_from_two_threads(
+    send: Callable[[Batch], None], count: int, size: int, low_first: int
+) -> None:
+    """Send `count` HIGH candidates from one thread and `count` LOW ones (numbered from
+    `low_first`) from another, `size` per batch; fails if either thread raised or hung."""
+    errors: list[BaseException] = []
+
+    def send_all(priority: str, first: int) -> None:
+        try:
+            for start in range(first, first + count, size):
+                send(make_batch(range(start, start + size), priority=priority))
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=send_all, args=("HIGH", 0)),
+        threading.Thread(target=send_all, args=("LOW", low_first)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert not any(thread.is_alive() for thread in threads)

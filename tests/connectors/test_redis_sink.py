@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,14 @@ from domain.models import LOW, Batch
 from domain.transport import SendError
 from operators.batch_sender import BatchSender
 from tests.connectors.redis_server import RedisServer, free_port, start_redis
-from tests.factories import DeadLetters, make_batch, make_candidate, metric, signatures
+from tests.factories import (
+    DeadLetters,
+    make_batch,
+    make_candidate,
+    metric,
+    send_from_two_threads,
+    signatures,
+)
 from tests.jobs import CANDIDATE_KEYS
 
 PASSWORD = "s3cret-Redis-pass-7781"
@@ -174,26 +180,10 @@ def test_a_wrong_password_is_not_retryable(server: RedisServer) -> None:
 
 def test_two_threads_share_one_transport(server: RedisServer) -> None:
     sink = transport(server)
-    errors: list[BaseException] = []
-
-    def send_all(priority: str, first: int) -> None:
-        try:
-            for start in range(first, first + 2000, 20):
-                sink.send(make_batch(range(start, start + 20), priority=priority))
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-
-    threads = [
-        threading.Thread(target=send_all, args=("HIGH", 0)),
-        threading.Thread(target=send_all, args=("LOW", 10_000)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    sink.close()
-    assert not errors
-    assert not any(thread.is_alive() for thread in threads)
+    try:
+        send_from_two_threads(sink.send, count=2000, size=20, low_first=10_000)
+    finally:
+        sink.close()
 
     objects = stored(server)
     high = [o["signature"] for o in objects if o["priority"] == "HIGH"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
 from collections.abc import Iterator
 
 import orjson
@@ -19,7 +18,7 @@ from domain.transport import SendError
 from operators.batch_sender import BatchSender
 from tests.connectors.http_server import Answer, HttpServer
 from tests.connectors.redis_server import free_port
-from tests.factories import DeadLetters, make_batch, make_candidate, metric
+from tests.factories import DeadLetters, make_batch, make_candidate, metric, send_from_two_threads
 from tests.jobs import CANDIDATE_KEYS
 
 TOKEN = "tok-9f8e7d6c5b4a39281706"
@@ -199,26 +198,10 @@ def test_one_keep_alive_connection_serves_every_batch(server: HttpServer) -> Non
 
 def test_two_sender_threads_share_the_transport(server: HttpServer) -> None:
     hook = WebhookTransport(server.url(), TOKEN, 5.0)
-    errors: list[BaseException] = []
-
-    def send_all(priority: str, first: int) -> None:
-        try:
-            for start in range(first, first + 200, 4):
-                hook.send(make_batch(range(start, start + 4), priority=priority))
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-
-    threads = [
-        threading.Thread(target=send_all, args=("HIGH", 0)),
-        threading.Thread(target=send_all, args=("LOW", 1000)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    hook.close()
-    assert not errors
-    assert not any(thread.is_alive() for thread in threads)
+    try:
+        send_from_two_threads(hook.send, count=200, size=4, low_first=1000)
+    finally:
+        hook.close()
 
     received = [o for r in server.requests for o in orjson.loads(r.body)]
     high = [o["signature"] for o in received if o["priority"] == "HIGH"]
