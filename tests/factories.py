@@ -7,11 +7,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import orjson
-import pytest
-from bytewax.dataflow import Dataflow
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.operators import StatefulLogic
-from bytewax.testing import cluster_main, run_main
 
 from domain.metrics import Metrics
 from domain.models import HIGH, PUMP_FUN, Batch, Candidate, Launch
@@ -194,18 +191,6 @@ def feed_each(logic: StatefulLogic[Any, Out, Any], items: Iterable[Any]) -> list
         assert discard is False
         out.extend(emitted)
     return out
-
-
-#: Runs a dataflow to its end.
-Runner = Callable[[Dataflow], Any]
-
-#: The two ways an operator test runs its dataflow: one worker, and two workers of one process.
-RUNNERS = [
-    pytest.param(run_main, id="run_main"),
-    pytest.param(
-        lambda flow: cluster_main(flow, [], 0, worker_count_per_proc=2), id="cluster_main-2w"
-    ),
-]
 
 
 class SlowTransport(RecordingTransport):
