@@ -12,6 +12,7 @@ from bytewax.operators import StatefulLogic
 
 from domain.metrics import Metrics
 from domain.models import HIGH, PUMP_FUN, Batch, Candidate, Launch
+from domain.transport import SendError
 
 
 def make_launch(n: int = 0, **overrides: object) -> Launch:
@@ -121,6 +122,19 @@ class RecordingTransport:
                 if priority is None or b.priority == priority
                 for c in b.candidates
             ]
+
+
+class PoisonTransport(RecordingTransport):
+    """Refuses (for good) every batch that holds one of `poison`; delivers the rest."""
+
+    def __init__(self, poison: set[str]) -> None:
+        super().__init__()
+        self.poison = poison
+
+    def send(self, batch: Batch) -> None:
+        if self.poison & set(signatures(batch)):
+            raise SendError("refused", retryable=False)
+        super().send(batch)
 
 
 class DeadLetters:

@@ -40,6 +40,7 @@ from operators.stream_buffer import DropPolicy, StreamBuffers
 from tests.factories import (
     DeadLetters,
     FakeClock,
+    PoisonTransport,
     RecordingTransport,
     Signalling,
     SlowTransport,
@@ -748,19 +749,6 @@ def test_deliver_in_a_dataflow_sends_every_candidate_exactly_once(
         "send_failures": 0,
         "stream_buffer_depth": 0,
     }
-
-
-class PoisonTransport(RecordingTransport):
-    """Refuses (for good) every batch that holds one of `poison`."""
-
-    def __init__(self, poison: set[str]) -> None:
-        super().__init__()
-        self.poison = poison
-
-    def send(self, batch: Batch) -> None:
-        if self.poison & set(signatures(batch)):
-            raise SendError("refused", retryable=False)
-        super().send(batch)
 
 
 @pytest.mark.parametrize("policy", ["drop_newest", "drop_oldest", "block"])
