@@ -246,13 +246,16 @@ def send_from_two_threads(
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
 
-    threads = [
-        threading.Thread(target=send_all, args=("HIGH", 0)),
-        threading.Thread(target=send_all, args=("LOW", low_first)),
-    ]
+    run_threads(send_all, [("HIGH", 0), ("LOW", low_first)])
+    assert not errors
+
+
+def run_threads(target: Callable[..., object], args: Iterable[tuple[Any, ...]]) -> None:
+    """Run `target` in one thread per argument tuple, all side by side, and wait for them all;
+    fails if one is still running after a minute."""
+    threads = [threading.Thread(target=target, args=a) for a in args]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert not errors
     assert not any(thread.is_alive() for thread in threads)

@@ -24,6 +24,7 @@ from domain.shutdown import Shutdown
 from flows.stoppable import StoppableSource
 from tests.connectors.redis_server import RedisServer, poll, start_redis
 from tests.factories import FakeClock, metric
+from tests.waiting import take_items
 
 STREAM = "sniffer.frames"
 GROUP = "sniffer"
@@ -75,13 +76,7 @@ def build(src: RedisStreamSource, resume_state: str | None = None) -> RedisStrea
 
 def take(part: RedisStreamPartition, count: int) -> list[RawFrame]:
     """Call next_batch until `count` frames came (each call waits at most its short BLOCK)."""
-    frames: list[RawFrame] = []
-
-    def enough() -> bool:
-        frames.extend(part.next_batch())
-        return len(frames) >= count
-
-    poll(enough, f"{count} frames from the redis source (got {len(frames)})")
+    frames = take_items(part.next_batch, count, poll)
     assert len(frames) == count, f"more frames than expected: {len(frames)}"
     return frames
 
