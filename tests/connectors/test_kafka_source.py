@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from domain.shutdown import Shutdown
 from flows.settings import kafka_source_settings
 from flows.stoppable import StoppableSource
 from operators.decode import decode_frame
-from tests.connectors.kafka_broker import TansuBroker, free_port, running_broker, unique_topic
+from tests.connectors.kafka_broker import TansuBroker, free_port, unique_topic
 from tests.jobs import EntryPoint
 from tests.solana_samples import DETECTED_AT, fixture_bytes, fixture_lines
 
@@ -58,9 +58,10 @@ SAMPLES: list[tuple[bytes, str | None]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    yield from running_broker()
+@pytest.fixture
+def broker(kafka_broker: TansuBroker) -> TansuBroker:
+    """The session's broker; each test makes topics of its own (`unique_topic`)."""
+    return kafka_broker
 
 
 def produce(

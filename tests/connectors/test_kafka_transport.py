@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import orjson
@@ -26,7 +25,6 @@ from flows.settings import kafka_sink_settings
 from tests.connectors.kafka_broker import (
     TansuBroker,
     free_port,
-    running_broker,
     tansu_version,
     unique_topic,
 )
@@ -36,9 +34,10 @@ from tests.jobs import CANDIDATE_KEYS
 READ_TIMEOUT_S = 30.0
 
 
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    yield from running_broker()
+@pytest.fixture
+def broker(kafka_broker: TansuBroker) -> TansuBroker:
+    """The session's broker; each test makes topics of its own (`unique_topic`)."""
+    return kafka_broker
 
 
 @dataclass(frozen=True)
