@@ -32,7 +32,19 @@ CONSUMER = "sniffer-0"
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RedisServer]:
+def server(redis_server: RedisServer) -> RedisServer:
+    """The session's redis-server, emptied first: these tests share one stream name."""
+    client = redis_server.client()
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return redis_server
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, for a test that stops it."""
     server = start_redis(tmp_path / "redis")
     yield server
     server.stop()
@@ -224,15 +236,17 @@ class _Top(random.Random):
         return b
 
 
-def test_a_lost_connection_is_retried_with_backoff_and_counted(server: RedisServer) -> None:
+def test_a_lost_connection_is_retried_with_backoff_and_counted(own_server: RedisServer) -> None:
     metrics = Metrics(CollectorRegistry())
     clock = FakeClock(1000.0)
-    part = build(source(server, clock=clock, metrics=metrics, reconnect_initial_s=0.5, rng=_Top()))
-    add(server, [frame(1)])
+    part = build(
+        source(own_server, clock=clock, metrics=metrics, reconnect_initial_s=0.5, rng=_Top())
+    )
+    add(own_server, [frame(1)])
     assert payloads(take(part, 1)) == [frame(1)]
     assert part.next_awake() is None
 
-    server.stop()
+    own_server.stop()
     assert part.next_batch() == []  # no exception: the job goes on
     awake = part.next_awake()
     assert awake is not None and awake.tzinfo is timezone.utc
@@ -244,8 +258,8 @@ def test_a_lost_connection_is_retried_with_backoff_and_counted(server: RedisServ
     assert awake is not None and awake.timestamp() == pytest.approx(1001.5)
     assert metric(metrics, "sniffer_source_reconnects_total", source="redis") == 0
 
-    server.start()  # same port, empty: the group is gone and is created again
-    add(server, [frame(2), frame(3)])
+    own_server.start()  # same port, empty: the group is gone and is created again
+    add(own_server, [frame(2), frame(3)])
     clock.advance(1.0)
     assert payloads(take(part, 2)) == [frame(2), frame(3)]
     assert part.next_awake() is None
@@ -253,14 +267,14 @@ def test_a_lost_connection_is_retried_with_backoff_and_counted(server: RedisServ
     part.close()
 
 
-def test_a_server_down_at_start_is_waited_for(server: RedisServer) -> None:
+def test_a_server_down_at_start_is_waited_for(own_server: RedisServer) -> None:
     metrics = Metrics(CollectorRegistry())
     clock = FakeClock(1000.0)
-    part = build(source(server, clock=clock, metrics=metrics))
-    server.stop()
+    part = build(source(own_server, clock=clock, metrics=metrics))
+    own_server.stop()
     assert part.next_batch() == []
-    server.start()
-    add(server, [frame(1)])
+    own_server.start()
+    add(own_server, [frame(1)])
     clock.advance(60)
     assert payloads(take(part, 1)) == [frame(1)]
     # Never connected before: a first connection is not a reconnect.
