@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator
 
 import orjson
 import pytest
@@ -25,9 +24,10 @@ TOKEN = "tok-9f8e7d6c5b4a39281706"
 
 
 @pytest.fixture
-def server() -> Iterator[HttpServer]:
-    with HttpServer() as server:
-        yield server
+def server(http_server: HttpServer) -> HttpServer:
+    """The session's HTTP endpoint, with nothing seen and nothing scripted."""
+    http_server.reset()
+    return http_server
 
 
 def candidates(ns: range, priority: str = "HIGH") -> list[Candidate]:
