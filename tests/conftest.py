@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -84,6 +85,14 @@ def started() -> Iterator[list[subprocess.Popen[Any]]]:
                         os.kill(child, signal.SIGKILL)
                 proc.kill()
             proc.communicate(timeout=30)
+
+
+@pytest.fixture
+def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """`caplog` capturing every logger from DEBUG up: for the tests that check a secret never
+    reaches a log line, whichever library writes it."""
+    caplog.set_level(logging.DEBUG)
+    return caplog
 
 
 @pytest.fixture(scope="session")

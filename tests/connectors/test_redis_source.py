@@ -3,7 +3,6 @@ snapshot, re-delivery after a crash, the consumer group, reconnects, and a real 
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -300,9 +299,8 @@ def test_a_wrong_key_type_is_an_error_that_does_not_stop_the_source(server: Redi
 
 
 def test_the_password_is_never_logged_nor_shown(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, all_logs: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
     password = "pa55-word-xyz-4411"
     secured = start_redis(tmp_path / "secured", password=password)
     clock = FakeClock(1000.0)
@@ -324,8 +322,8 @@ def test_the_password_is_never_logged_nor_shown(
     finally:
         part.close()
         secured.stop()
-    assert "127.0.0.1" in caplog.text
-    for text in [caplog.text, repr(src)]:
+    assert "127.0.0.1" in all_logs.text
+    for text in [all_logs.text, repr(src)]:
         assert password not in text and "nope-5566" not in text
 
 

@@ -4,7 +4,6 @@ is not (through the real send path), timeouts, refused connections, threads, and
 from __future__ import annotations
 
 import base64
-import logging
 
 import orjson
 import pytest
@@ -212,9 +211,8 @@ def test_two_sender_threads_share_the_transport(server: HttpServer) -> None:
 
 
 def test_the_token_is_never_logged_nor_put_in_errors_or_repr(
-    server: HttpServer, caplog: pytest.LogCaptureFixture
+    server: HttpServer, all_logs: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
     key = "qk-5566778899aabbccdd"
     url = server.url(f"/hook?key={key}")
     server.script(
@@ -247,8 +245,8 @@ def test_the_token_is_never_logged_nor_put_in_errors_or_repr(
     assert len(errors) == 2  # the timeout and the refused connection
     reasons = [reason for reason, _ in dead.entries()]
     assert "you sent: Bearer ***" in reasons[0]  # the echo, scrubbed
-    assert "HTTP Request: POST" in caplog.text  # httpx logged its requests ...
-    for text in [caplog.text, *reasons, *errors, *shown]:
+    assert "HTTP Request: POST" in all_logs.text  # httpx logged its requests ...
+    for text in [all_logs.text, *reasons, *errors, *shown]:
         assert TOKEN not in text
         assert key not in text  # ... with the URL's key masked
 
