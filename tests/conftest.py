@@ -5,6 +5,7 @@
 - `job_topology`: runs the real job one process with two workers, or as two processes through
   the local-cluster launcher; for end-to-end tests whose result must not depend on the layout.
 - `started`: processes a test starts, killed (with their children) if still running at the end.
+- `all_logs`: `caplog` at DEBUG for every logger, for the tests that look for leaked secrets.
 - The outside systems, each started at most once per session: `redis_server`, `kafka_broker`,
   `http_server`; and `ws_server`, a factory (each websocket test scripts its own scenario).
   The server classes live beside the connector tests; they are imported only when a fixture is
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -84,6 +86,14 @@ def started() -> Iterator[list[subprocess.Popen[Any]]]:
                         os.kill(child, signal.SIGKILL)
                 proc.kill()
             proc.communicate(timeout=30)
+
+
+@pytest.fixture
+def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """`caplog` capturing every logger from DEBUG up: for the tests that check a secret never
+    reaches a log line, whichever library writes it."""
+    caplog.set_level(logging.DEBUG)
+    return caplog
 
 
 @pytest.fixture(scope="session")

@@ -7,14 +7,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import orjson
-import pytest
-from bytewax.dataflow import Dataflow
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.operators import StatefulLogic
-from bytewax.testing import cluster_main, run_main
 
 from domain.metrics import Metrics
 from domain.models import HIGH, PUMP_FUN, Batch, Candidate, Launch
+from domain.transport import SendError
 
 
 def make_launch(n: int = 0, **overrides: object) -> Launch:
@@ -126,6 +124,19 @@ class RecordingTransport:
             ]
 
 
+class PoisonTransport(RecordingTransport):
+    """Refuses (for good) every batch that holds one of `poison`; delivers the rest."""
+
+    def __init__(self, poison: set[str]) -> None:
+        super().__init__()
+        self.poison = poison
+
+    def send(self, batch: Batch) -> None:
+        if self.poison & set(signatures(batch)):
+            raise SendError("refused", retryable=False)
+        super().send(batch)
+
+
 class DeadLetters:
     """A dead-letter writer that keeps the lines; `entries()` reads them back. Thread-safe."""
 
@@ -196,18 +207,6 @@ def feed_each(logic: StatefulLogic[Any, Out, Any], items: Iterable[Any]) -> list
     return out
 
 
-#: Runs a dataflow to its end.
-Runner = Callable[[Dataflow], Any]
-
-#: The two ways an operator test runs its dataflow: one worker, and two workers of one process.
-RUNNERS = [
-    pytest.param(run_main, id="run_main"),
-    pytest.param(
-        lambda flow: cluster_main(flow, [], 0, worker_count_per_proc=2), id="cluster_main-2w"
-    ),
-]
-
-
 class SlowTransport(RecordingTransport):
     """Takes `seconds` of fake time to acknowledge each batch."""
 
@@ -231,3 +230,32 @@ class Signalling:
     def inc(self, amount: float = 1) -> None:
         self._inner.inc(amount)
         self._event.set()
+
+
+def send_from_two_threads(
+    send: Callable[[Batch], None], count: int, size: int, low_first: int
+) -> None:
+    """Send `count` HIGH candidates from one thread and `count` LOW ones (numbered from
+    `low_first`) from another, `size` per batch; fails if either thread raised or hung."""
+    errors: list[BaseException] = []
+
+    def send_all(priority: str, first: int) -> None:
+        try:
+            for start in range(first, first + count, size):
+                send(make_batch(range(start, start + size), priority=priority))
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    run_threads(send_all, [("HIGH", 0), ("LOW", low_first)])
+    assert not errors
+
+
+def run_threads(target: Callable[..., object], args: Iterable[tuple[Any, ...]]) -> None:
+    """Run `target` in one thread per argument tuple, all side by side, and wait for them all;
+    fails if one is still running after a minute."""
+    threads = [threading.Thread(target=target, args=a) for a in args]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)

@@ -27,3 +27,18 @@ def wait_for(
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what}: not within {timeout:.0f} s\n{diagnostics()}")
         time.sleep(interval)
+
+
+def take_items(
+    next_batch: Callable[[], list[T]], count: int, wait: Callable[[Callable[[], bool], str], object]
+) -> list[T]:
+    """Call `next_batch` until at least `count` items came out, waiting with `wait` (a bounded
+    poll taking a probe and what it waits for); returns everything that came."""
+    items: list[T] = []
+
+    def enough() -> bool:
+        items.extend(next_batch())
+        return len(items) >= count
+
+    wait(enough, f"{count} items")
+    return items

@@ -112,6 +112,13 @@ class HttpServer:
                 Answer(a) if isinstance(a, int) else a for a in answers
             )
 
+    def reset(self) -> None:
+        """Forget the requests seen and the answers not yet given: a fresh start for the next
+        test sharing this server."""
+        with self._server.state.lock:
+            self._server.state.script.clear()
+            self._server.state.requests.clear()
+
     @property
     def requests(self) -> list[Request]:
         with self._server.state.lock:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from bytewax.connectors.kafka import KafkaSourceMessage
 from bytewax.dataflow import Dataflow
 from bytewax.inputs import StatefulSourcePartition
 from bytewax.recovery import RecoveryConfig, init_db_dir
-from bytewax.testing import TestingSink, cluster_main, run_main
+from bytewax.testing import TestingSink, run_main
 from confluent_kafka import KafkaError, Producer
 from prometheus_client import CollectorRegistry
 
@@ -32,7 +32,8 @@ from domain.shutdown import Shutdown
 from flows.settings import kafka_source_settings
 from flows.stoppable import StoppableSource
 from operators.decode import decode_frame
-from tests.connectors.kafka_broker import TansuBroker, free_port, running_broker, unique_topic
+from tests.connectors.kafka_broker import TansuBroker, free_port, unique_topic
+from tests.jobs import EntryPoint
 from tests.solana_samples import DETECTED_AT, fixture_bytes, fixture_lines
 
 WAIT_S = 30.0
@@ -57,9 +58,10 @@ SAMPLES: list[tuple[bytes, str | None]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    yield from running_broker()
+@pytest.fixture
+def broker(kafka_broker: TansuBroker) -> TansuBroker:
+    """The session's broker; each test makes topics of its own (`unique_topic`)."""
+    return kafka_broker
 
 
 def produce(
@@ -294,22 +296,15 @@ def frames_flow(source: Any, sink: list[RawFrame]) -> Dataflow:
     return flow
 
 
-@pytest.mark.parametrize(
-    "run",
-    [
-        pytest.param(run_main, id="run_main"),
-        pytest.param(
-            lambda flow: cluster_main(flow, [], 0, worker_count_per_proc=2), id="cluster_main-2w"
-        ),
-    ],
-)
-def test_a_dataflow_reads_every_partition_to_its_end(broker: TansuBroker, run: Any) -> None:
+def test_a_dataflow_reads_every_partition_to_its_end(
+    broker: TansuBroker, entry_point: EntryPoint
+) -> None:
     topic = broker.create_topic(unique_topic(), partitions=3)
     for partition in range(3):
         produce(broker, topic, [payload for payload, _ in SAMPLES], partition=partition)
     got: list[RawFrame] = []
 
-    run(frames_flow(KafkaFrameSource(broker.bootstrap, topic, group=None, tail=False), got))
+    entry_point(frames_flow(KafkaFrameSource(broker.bootstrap, topic, group=None, tail=False), got))
 
     assert sorted(outcome(f) or "" for f in got) == sorted((mint or "") for _, mint in SAMPLES * 3)
 

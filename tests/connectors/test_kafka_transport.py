@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import orjson
@@ -26,7 +25,6 @@ from flows.settings import kafka_sink_settings
 from tests.connectors.kafka_broker import (
     TansuBroker,
     free_port,
-    running_broker,
     tansu_version,
     unique_topic,
 )
@@ -36,9 +34,10 @@ from tests.jobs import CANDIDATE_KEYS
 READ_TIMEOUT_S = 30.0
 
 
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    yield from running_broker()
+@pytest.fixture
+def broker(kafka_broker: TansuBroker) -> TansuBroker:
+    """The session's broker; each test makes topics of its own (`unique_topic`)."""
+    return kafka_broker
 
 
 @dataclass(frozen=True)
@@ -342,36 +341,33 @@ def test_the_default_sink_topic_is_the_contracts() -> None:
 # --- error classification and broker lists (no broker) -------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "code",
-    [
-        KafkaError._MSG_TIMED_OUT,
-        KafkaError._TRANSPORT,
-        KafkaError._ALL_BROKERS_DOWN,
-        KafkaError.NOT_LEADER_FOR_PARTITION,
-        KafkaError.REQUEST_TIMED_OUT,
-        KafkaError.NOT_ENOUGH_REPLICAS,
-        KafkaError._PURGE_QUEUE,
-    ],
-)
-def test_broker_and_transport_errors_are_retryable(code: int) -> None:
-    assert is_retryable(KafkaError(code)) is True
+#: Broker and transport errors go away on their own; the others do not.
+RETRYABLE = [
+    KafkaError._MSG_TIMED_OUT,
+    KafkaError._TRANSPORT,
+    KafkaError._ALL_BROKERS_DOWN,
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.REQUEST_TIMED_OUT,
+    KafkaError.NOT_ENOUGH_REPLICAS,
+    KafkaError._PURGE_QUEUE,
+]
+PERMANENT = [
+    KafkaError.MSG_SIZE_TOO_LARGE,
+    KafkaError.RECORD_LIST_TOO_LARGE,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError._UNKNOWN_TOPIC,
+    KafkaError.TOPIC_EXCEPTION,
+    KafkaError.TOPIC_AUTHORIZATION_FAILED,
+    KafkaError.SASL_AUTHENTICATION_FAILED,
+]
 
 
 @pytest.mark.parametrize(
-    "code",
-    [
-        KafkaError.MSG_SIZE_TOO_LARGE,
-        KafkaError.RECORD_LIST_TOO_LARGE,
-        KafkaError.UNKNOWN_TOPIC_OR_PART,
-        KafkaError._UNKNOWN_TOPIC,
-        KafkaError.TOPIC_EXCEPTION,
-        KafkaError.TOPIC_AUTHORIZATION_FAILED,
-        KafkaError.SASL_AUTHENTICATION_FAILED,
-    ],
+    ("code", "retryable"),
+    [(code, True) for code in RETRYABLE] + [(code, False) for code in PERMANENT],
 )
-def test_errors_that_do_not_go_away_are_not_retryable(code: int) -> None:
-    assert is_retryable(KafkaError(code)) is False
+def test_only_errors_that_go_away_are_retryable(code: int, retryable: bool) -> None:
+    assert is_retryable(KafkaError(code)) is retryable
 
 
 def test_a_fatal_client_error_is_not_retryable() -> None:

@@ -4,7 +4,6 @@ open late and close once."""
 from __future__ import annotations
 
 import io
-import threading
 from pathlib import Path
 
 import orjson
@@ -14,7 +13,7 @@ from prometheus_client import CollectorRegistry
 from connectors.dead_letter import DeadLetterFile
 from connectors.line_sinks import JsonlFileTransport, NullTransport, StdoutTransport
 from domain.metrics import Metrics
-from tests.factories import make_batch
+from tests.factories import make_batch, run_threads
 from tests.jobs import CANDIDATE_KEYS
 
 
@@ -37,11 +36,7 @@ def test_jsonl_appends_and_lines_never_interleave(tmp_path: Path) -> None:
         for i in range(50):
             transport.send(make_batch(range(base + i * 10, base + i * 10 + 10)))
 
-    threads = [threading.Thread(target=send_many, args=(k * 100_000,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(send_many, [(k * 100_000,) for k in range(4)])
     transport.close()
     lines = path.read_text().splitlines()
     assert len(lines) == 4 * 50 * 10

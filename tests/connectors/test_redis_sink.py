@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +16,14 @@ from domain.models import LOW, Batch
 from domain.transport import SendError
 from operators.batch_sender import BatchSender
 from tests.connectors.redis_server import RedisServer, free_port, start_redis
-from tests.factories import DeadLetters, make_batch, make_candidate, metric, signatures
+from tests.factories import (
+    DeadLetters,
+    make_batch,
+    make_candidate,
+    metric,
+    send_from_two_threads,
+    signatures,
+)
 from tests.jobs import CANDIDATE_KEYS
 
 PASSWORD = "s3cret-Redis-pass-7781"
@@ -174,26 +179,10 @@ def test_a_wrong_password_is_not_retryable(server: RedisServer) -> None:
 
 def test_two_threads_share_one_transport(server: RedisServer) -> None:
     sink = transport(server)
-    errors: list[BaseException] = []
-
-    def send_all(priority: str, first: int) -> None:
-        try:
-            for start in range(first, first + 2000, 20):
-                sink.send(make_batch(range(start, start + 20), priority=priority))
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-
-    threads = [
-        threading.Thread(target=send_all, args=("HIGH", 0)),
-        threading.Thread(target=send_all, args=("LOW", 10_000)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    sink.close()
-    assert not errors
-    assert not any(thread.is_alive() for thread in threads)
+    try:
+        send_from_two_threads(sink.send, count=2000, size=20, low_first=10_000)
+    finally:
+        sink.close()
 
     objects = stored(server)
     high = [o["signature"] for o in objects if o["priority"] == "HIGH"]
@@ -239,9 +228,8 @@ def test_the_send_path_retries_an_outage_and_not_a_wrongtype(server: RedisServer
 
 
 def test_the_password_is_never_logged_nor_shown(
-    server: RedisServer, caplog: pytest.LogCaptureFixture
+    server: RedisServer, all_logs: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
     metrics = Metrics(CollectorRegistry())
     sink = transport(server, timeout_s=1.0)
     sender = BatchSender(sink, metrics, max_retries=1, retry_delay_s=0.0)
@@ -252,8 +240,8 @@ def test_the_password_is_never_logged_nor_shown(
     assert PASSWORD not in repr(sink)
     assert "127.0.0.1" in repr(sink)
     sender.close()
-    assert caplog.records  # the failure was logged ...
-    assert PASSWORD not in caplog.text  # ... without the password
+    assert all_logs.records  # the failure was logged ...
+    assert PASSWORD not in all_logs.text  # ... without the password
 
 
 def test_a_bad_url_fails_at_construction_without_the_password() -> None:

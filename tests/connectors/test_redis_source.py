@@ -3,7 +3,6 @@ snapshot, re-delivery after a crash, the consumer group, reconnects, and a real 
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from domain.shutdown import Shutdown
 from flows.stoppable import StoppableSource
 from tests.connectors.redis_server import RedisServer, poll, start_redis
 from tests.factories import FakeClock, metric
+from tests.waiting import take_items
 
 STREAM = "sniffer.frames"
 GROUP = "sniffer"
@@ -31,7 +31,19 @@ CONSUMER = "sniffer-0"
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RedisServer]:
+def server(redis_server: RedisServer) -> RedisServer:
+    """The session's redis-server, emptied first: these tests share one stream name."""
+    client = redis_server.client()
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return redis_server
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, for a test that stops it."""
     server = start_redis(tmp_path / "redis")
     yield server
     server.stop()
@@ -75,13 +87,7 @@ def build(src: RedisStreamSource, resume_state: str | None = None) -> RedisStrea
 
 def take(part: RedisStreamPartition, count: int) -> list[RawFrame]:
     """Call next_batch until `count` frames came (each call waits at most its short BLOCK)."""
-    frames: list[RawFrame] = []
-
-    def enough() -> bool:
-        frames.extend(part.next_batch())
-        return len(frames) >= count
-
-    poll(enough, f"{count} frames from the redis source (got {len(frames)})")
+    frames = take_items(part.next_batch, count, poll)
     assert len(frames) == count, f"more frames than expected: {len(frames)}"
     return frames
 
@@ -229,15 +235,17 @@ class _Top(random.Random):
         return b
 
 
-def test_a_lost_connection_is_retried_with_backoff_and_counted(server: RedisServer) -> None:
+def test_a_lost_connection_is_retried_with_backoff_and_counted(own_server: RedisServer) -> None:
     metrics = Metrics(CollectorRegistry())
     clock = FakeClock(1000.0)
-    part = build(source(server, clock=clock, metrics=metrics, reconnect_initial_s=0.5, rng=_Top()))
-    add(server, [frame(1)])
+    part = build(
+        source(own_server, clock=clock, metrics=metrics, reconnect_initial_s=0.5, rng=_Top())
+    )
+    add(own_server, [frame(1)])
     assert payloads(take(part, 1)) == [frame(1)]
     assert part.next_awake() is None
 
-    server.stop()
+    own_server.stop()
     assert part.next_batch() == []  # no exception: the job goes on
     awake = part.next_awake()
     assert awake is not None and awake.tzinfo is timezone.utc
@@ -249,8 +257,8 @@ def test_a_lost_connection_is_retried_with_backoff_and_counted(server: RedisServ
     assert awake is not None and awake.timestamp() == pytest.approx(1001.5)
     assert metric(metrics, "sniffer_source_reconnects_total", source="redis") == 0
 
-    server.start()  # same port, empty: the group is gone and is created again
-    add(server, [frame(2), frame(3)])
+    own_server.start()  # same port, empty: the group is gone and is created again
+    add(own_server, [frame(2), frame(3)])
     clock.advance(1.0)
     assert payloads(take(part, 2)) == [frame(2), frame(3)]
     assert part.next_awake() is None
@@ -258,14 +266,14 @@ def test_a_lost_connection_is_retried_with_backoff_and_counted(server: RedisServ
     part.close()
 
 
-def test_a_server_down_at_start_is_waited_for(server: RedisServer) -> None:
+def test_a_server_down_at_start_is_waited_for(own_server: RedisServer) -> None:
     metrics = Metrics(CollectorRegistry())
     clock = FakeClock(1000.0)
-    part = build(source(server, clock=clock, metrics=metrics))
-    server.stop()
+    part = build(source(own_server, clock=clock, metrics=metrics))
+    own_server.stop()
     assert part.next_batch() == []
-    server.start()
-    add(server, [frame(1)])
+    own_server.start()
+    add(own_server, [frame(1)])
     clock.advance(60)
     assert payloads(take(part, 1)) == [frame(1)]
     # Never connected before: a first connection is not a reconnect.
@@ -291,9 +299,8 @@ def test_a_wrong_key_type_is_an_error_that_does_not_stop_the_source(server: Redi
 
 
 def test_the_password_is_never_logged_nor_shown(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, all_logs: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
     password = "pa55-word-xyz-4411"
     secured = start_redis(tmp_path / "secured", password=password)
     clock = FakeClock(1000.0)
@@ -315,8 +322,8 @@ def test_the_password_is_never_logged_nor_shown(
     finally:
         part.close()
         secured.stop()
-    assert "127.0.0.1" in caplog.text
-    for text in [caplog.text, repr(src)]:
+    assert "127.0.0.1" in all_logs.text
+    for text in [all_logs.text, repr(src)]:
         assert password not in text and "nope-5566" not in text
 
 

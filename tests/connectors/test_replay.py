@@ -8,10 +8,11 @@ from pathlib import Path
 import bytewax.operators as op
 import pytest
 from bytewax.dataflow import Dataflow
-from bytewax.testing import TestingSink, run_main
+from bytewax.testing import TestingSink
 
 from connectors.replay import ReplayPartition, ReplaySource
 from domain.models import RawFrame
+from tests.jobs import EntryPoint
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:
@@ -59,19 +60,13 @@ def test_rate_is_a_schedule_driven_by_the_clock(tmp_path: Path) -> None:
     assert len(part.next_batch()) == 10
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_through_bytewax(tmp_path: Path, workers: int) -> None:
-    from bytewax.testing import cluster_main
-
+def test_through_bytewax(tmp_path: Path, entry_point: EntryPoint) -> None:
     lines = [f'{{"n":{i}}}' for i in range(2000)]
     path = write_lines(tmp_path / "f.jsonl", lines)
     out: list[RawFrame] = []
     flow = Dataflow("replay_test")
     op.output("out", op.input("in", flow, ReplaySource(path)), TestingSink(out))
-    if workers == 1:
-        run_main(flow)
-    else:
-        cluster_main(flow, [], 0, worker_count_per_proc=workers)
+    entry_point(flow)
     assert [f.payload.decode() for f in out] == lines  # type: ignore[union-attr]
 
 

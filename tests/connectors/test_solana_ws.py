@@ -40,20 +40,14 @@ from tests.connectors.ws_frames import (
 )
 from tests.connectors.ws_server import Session, SolanaWsServer, wait_for, with_slot
 from tests.solana_samples import PUMP_FUN, RAYDIUM_AMM_V4
+from tests.waiting import take_items
 
 DETECTED_AT = 1_800_000_000.0
 
 
 def take_all(part: SolanaWsPartition, count: int) -> list[RawFrame]:
     """Call `next_batch` until `count` frames came out (bounded wait)."""
-    frames: list[RawFrame] = []
-
-    def more() -> bool:
-        frames.extend(part.next_batch())
-        return len(frames) >= count
-
-    wait_for(more, f"{count} frames")
-    return frames
+    return take_items(part.next_batch, count, wait_for)
 
 
 # --- subscriptions and the end-to-end proof ------------------------------------------------------

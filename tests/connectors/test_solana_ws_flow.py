@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 import bytewax.operators as op
-import pytest
 from bytewax.dataflow import Dataflow
-from bytewax.testing import TestingSink, cluster_main, run_main
+from bytewax.testing import TestingSink
 from prometheus_client import CollectorRegistry
 
 from connectors.solana_ws.source import SolanaWsSource
@@ -30,20 +28,12 @@ from tests.connectors.ws_frames import (
     sample,
 )
 from tests.connectors.ws_server import Session, SolanaWsServer, wait_for
+from tests.jobs import EntryPoint
 
 Decoded = Launch | InvalidFrame | None
 
 
-def run_one_process(flow: Dataflow) -> None:
-    run_main(flow)
-
-
-def run_two_workers(flow: Dataflow) -> None:
-    cluster_main(flow, [], 0, worker_count_per_proc=2)
-
-
-@pytest.mark.parametrize("run", [run_one_process, run_two_workers], ids=["run_main", "2-workers"])
-def test_the_source_in_a_dataflow_until_shutdown(run: Callable[[Dataflow], None]) -> None:
+def test_the_source_in_a_dataflow_until_shutdown(entry_point: EntryPoint) -> None:
     sent = [PUMP_CREATEV2, VOTE_LOGS, b"not json", PUMP_CREATE_LEGACY, RAYDIUM_INIT_LOGS]
 
     async def scenario(session: Session) -> None:
@@ -75,7 +65,7 @@ def test_the_source_in_a_dataflow_until_shutdown(run: Callable[[Dataflow], None]
 
         watcher = threading.Thread(target=stop_when_everything_arrived, daemon=True)
         watcher.start()
-        run(flow)
+        entry_point(flow)
         watcher.join(5)
 
         assert len(server.sessions) == 1  # one partition: one connection, whatever the workers

@@ -115,13 +115,23 @@ def test_a_server_that_keeps_dropping_is_retried_with_backoff_and_frames_keep_co
         assert all(len(s.requests) == 1 for s in server.sessions)
 
 
-def test_a_rejected_handshake_is_counted_and_retried(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.fixture
+def source_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """The source's log from INFO up, what an operator reads."""
+    caplog.set_level(logging.INFO, SOURCE_LOGGER)
+    return caplog
+
+
+def error_lines(log: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in log.records if r.levelno == logging.ERROR]
+
+
+def test_a_rejected_handshake_is_counted_and_retried(source_log: pytest.LogCaptureFixture) -> None:
     async def scenario(session: Session) -> None:
         (sub,) = await session.subscribe(1)
         await session.notify(VOTE_LOGS, sub)
         await session.hold()
 
-    caplog.set_level(logging.INFO, SOURCE_LOGGER)
     received: list[bytes] = []
     with (
         SolanaWsServer(scenario, reject_first=2) as server,
@@ -131,14 +141,14 @@ def test_a_rejected_handshake_is_counted_and_retried(caplog: pytest.LogCaptureFi
         assert server.handshakes == 3 and len(server.sessions) == 1
         assert sample(m, "sniffer_source_errors_total", kind="rate_limited") == 2
         assert sample(m, "sniffer_source_reconnects_total") == 0  # never connected before
-    assert sum("HTTP 429" in r.getMessage() for r in caplog.records) == 2
+    assert sum("HTTP 429" in r.getMessage() for r in source_log.records) == 2
 
 
 # --- refused subscriptions ---------------------------------------------------------------------
 
 
 def test_method_not_found_is_reported_counted_and_not_retried(
-    caplog: pytest.LogCaptureFixture,
+    source_log: pytest.LogCaptureFixture,
 ) -> None:
     """Decision under test: a permanent refusal gives that subscription up; with nothing left to
     subscribe, the source stops the job with a clear error instead of running blind."""
@@ -148,7 +158,6 @@ def test_method_not_found_is_reported_counted_and_not_retried(
         await session.refuse(request, METHOD_NOT_FOUND)  # Helius' real frame
         await session.hold()
 
-    caplog.set_level(logging.INFO, SOURCE_LOGGER)
     with (
         SolanaWsServer(scenario, path="/?api-key=0f0f0f0f-1111-2222-3333-444455556666") as server,
         open_partition(server.url, transaction_subscribe=True) as (part, m),
@@ -162,15 +171,14 @@ def test_method_not_found_is_reported_counted_and_not_retried(
         assert sample(m, "sniffer_source_errors_total", kind="method_not_found") == 1
         assert part.next_awake() is None  # let the worker see the error at once
 
-    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
-    refusal = next(r.getMessage() for r in errors if "method_not_found" in r.getMessage())
+    refusal = next(line for line in error_lines(source_log) if "method_not_found" in line)
     assert "transactionSubscribe" in refusal and PUMP_FUN in refusal
     assert "Method not found" in refusal and "-32601" in refusal
     assert "api-key=0f0f***" in refusal
 
 
 def test_an_invalid_program_is_given_up_and_the_others_go_on(
-    caplog: pytest.LogCaptureFixture,
+    source_log: pytest.LogCaptureFixture,
 ) -> None:
     async def scenario(session: Session) -> None:
         if session.index == 0:
@@ -184,7 +192,6 @@ def test_an_invalid_program_is_given_up_and_the_others_go_on(
         await session.notify(with_slot(VOTE_LOGS, VOTE_SLOT + 5), good)
         await session.hold()
 
-    caplog.set_level(logging.INFO, SOURCE_LOGGER)
     received: list[bytes] = []
     programs = ("NotAProgram", RAYDIUM_AMM_V4)
     with SolanaWsServer(scenario) as server, open_partition(server.url, programs) as (part, m):
@@ -199,13 +206,13 @@ def test_an_invalid_program_is_given_up_and_the_others_go_on(
         assert sample(m, "sniffer_source_errors_total", kind="invalid_params") == 1
         assert part.fatal is None
         assert received == first.sent + second.sent
-    (refusal,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    (refusal,) = error_lines(source_log)
     assert "logsSubscribe of program NotAProgram" in refusal and "invalid_params" in refusal
     assert "Invalid pubkey provided" in refusal
 
 
 def test_a_rate_limited_subscription_is_asked_again_after_a_backoff(
-    caplog: pytest.LogCaptureFixture,
+    source_log: pytest.LogCaptureFixture,
 ) -> None:
     async def scenario(session: Session) -> None:
         await session.refuse(await session.receive_request(), RATE_LIMITED_429)
@@ -214,7 +221,6 @@ def test_a_rate_limited_subscription_is_asked_again_after_a_backoff(
         await session.notify(VOTE_LOGS, sub)
         await session.hold()
 
-    caplog.set_level(logging.INFO, SOURCE_LOGGER)
     received: list[bytes] = []
     with (
         SolanaWsServer(scenario) as server,
@@ -231,7 +237,7 @@ def test_a_rate_limited_subscription_is_asked_again_after_a_backoff(
         assert sample(m, "sniffer_source_errors_total", kind="rate_limited") == 2
         assert sample(m, "sniffer_source_reconnects_total") == 0
         assert received == session.sent
-    warnings = [r.getMessage() for r in caplog.records if "asking again" in r.getMessage()]
+    warnings = [r.getMessage() for r in source_log.records if "asking again" in r.getMessage()]
     assert len(warnings) == 2
     assert all("rate_limited" in w and PUMP_FUN in w for w in warnings)
     assert "Too many requests" in warnings[0] and "Rate limit exceeded" in warnings[1]
@@ -245,7 +251,7 @@ PASSWORD = "correct-horse-battery"
 
 
 def test_the_api_key_never_appears_whole_in_any_log_line(
-    caplog: pytest.LogCaptureFixture,
+    all_logs: pytest.LogCaptureFixture,
 ) -> None:
     async def scenario(session: Session) -> None:
         pump, _ = await session.subscribe(2)
@@ -255,7 +261,6 @@ def test_the_api_key_never_appears_whole_in_any_log_line(
             return
         await session.hold()
 
-    caplog.set_level(logging.DEBUG)  # everything, the websockets library's DEBUG lines too
     received: list[bytes] = []
     with SolanaWsServer(scenario, path=f"/{PATH_TOKEN}/?api-key={KEY}", reject_first=1) as server:
         url = server.url.replace("ws://", f"ws://sniffer:{PASSWORD}@")
@@ -269,7 +274,7 @@ def test_the_api_key_never_appears_whole_in_any_log_line(
 
     basic = base64.b64encode(f"sniffer:{PASSWORD}".encode()).decode()
     secrets = [KEY, PATH_TOKEN, PASSWORD, basic]
-    lines = [r.getMessage() for r in caplog.records] + caplog.text.splitlines()
+    lines = [r.getMessage() for r in all_logs.records] + all_logs.text.splitlines()
     assert len(lines) > 20
     leaks = [line for line in lines if any(s in line for s in secrets)]
     assert leaks == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from connectors._support.append_file import AppendFile
 from connectors._support.backoff import Backoff, backoff_delay
 from connectors._support.closing import CloseOnce
 from connectors._support.throttled_log import Throttle, ThrottledLog, ThrottleFilter
+from tests.factories import run_threads
 
 
 class Top(random.Random):
@@ -98,11 +98,7 @@ def test_append_file_opens_late_shares_lines_between_threads_and_closes_once(
         for n in range(200):
             file.write(b'{"n":%d}\n' % (base + n))
 
-    threads = [threading.Thread(target=write, args=(k * 1000,)) for k in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(write, [(k * 1000,) for k in range(4)])
     file.close()
     file.close()
     assert file.closed
@@ -115,10 +111,6 @@ def test_append_file_opens_late_shares_lines_between_threads_and_closes_once(
 def test_close_once_lets_exactly_one_closer_through() -> None:
     closing = CloseOnce()
     results: list[bool] = []
-    threads = [threading.Thread(target=lambda: results.append(closing.first())) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(lambda: results.append(closing.first()), [()] * 8)
     assert sorted(results) == [False] * 7 + [True]
     assert closing.closed

@@ -4,9 +4,6 @@ is not (through the real send path), timeouts, refused connections, threads, and
 from __future__ import annotations
 
 import base64
-import logging
-import threading
-from collections.abc import Iterator
 
 import orjson
 import pytest
@@ -19,16 +16,17 @@ from domain.transport import SendError
 from operators.batch_sender import BatchSender
 from tests.connectors.http_server import Answer, HttpServer
 from tests.connectors.redis_server import free_port
-from tests.factories import DeadLetters, make_batch, make_candidate, metric
+from tests.factories import DeadLetters, make_batch, make_candidate, metric, send_from_two_threads
 from tests.jobs import CANDIDATE_KEYS
 
 TOKEN = "tok-9f8e7d6c5b4a39281706"
 
 
 @pytest.fixture
-def server() -> Iterator[HttpServer]:
-    with HttpServer() as server:
-        yield server
+def server(http_server: HttpServer) -> HttpServer:
+    """The session's HTTP endpoint, with nothing seen and nothing scripted."""
+    http_server.reset()
+    return http_server
 
 
 def candidates(ns: range, priority: str = "HIGH") -> list[Candidate]:
@@ -199,26 +197,10 @@ def test_one_keep_alive_connection_serves_every_batch(server: HttpServer) -> Non
 
 def test_two_sender_threads_share_the_transport(server: HttpServer) -> None:
     hook = WebhookTransport(server.url(), TOKEN, 5.0)
-    errors: list[BaseException] = []
-
-    def send_all(priority: str, first: int) -> None:
-        try:
-            for start in range(first, first + 200, 4):
-                hook.send(make_batch(range(start, start + 4), priority=priority))
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-
-    threads = [
-        threading.Thread(target=send_all, args=("HIGH", 0)),
-        threading.Thread(target=send_all, args=("LOW", 1000)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    hook.close()
-    assert not errors
-    assert not any(thread.is_alive() for thread in threads)
+    try:
+        send_from_two_threads(hook.send, count=200, size=4, low_first=1000)
+    finally:
+        hook.close()
 
     received = [o for r in server.requests for o in orjson.loads(r.body)]
     high = [o["signature"] for o in received if o["priority"] == "HIGH"]
@@ -229,9 +211,8 @@ def test_two_sender_threads_share_the_transport(server: HttpServer) -> None:
 
 
 def test_the_token_is_never_logged_nor_put_in_errors_or_repr(
-    server: HttpServer, caplog: pytest.LogCaptureFixture
+    server: HttpServer, all_logs: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
     key = "qk-5566778899aabbccdd"
     url = server.url(f"/hook?key={key}")
     server.script(
@@ -264,8 +245,8 @@ def test_the_token_is_never_logged_nor_put_in_errors_or_repr(
     assert len(errors) == 2  # the timeout and the refused connection
     reasons = [reason for reason, _ in dead.entries()]
     assert "you sent: Bearer ***" in reasons[0]  # the echo, scrubbed
-    assert "HTTP Request: POST" in caplog.text  # httpx logged its requests ...
-    for text in [caplog.text, *reasons, *errors, *shown]:
+    assert "HTTP Request: POST" in all_logs.text  # httpx logged its requests ...
+    for text in [all_logs.text, *reasons, *errors, *shown]:
         assert TOKEN not in text
         assert key not in text  # ... with the URL's key masked
 

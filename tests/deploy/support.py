@@ -203,6 +203,17 @@ def label_names(promql: str) -> set[str]:
     return names
 
 
+def check_exported_only(expr: str, exported: dict[str, frozenset[str]], where: str) -> None:
+    """Fail unless `expr` uses at least one sniffer_ series, only series the job exports, and
+    only their labels or the scrape target's; `where` names the expression in the message."""
+    names = metric_names(expr)
+    assert names, f"{where}: no sniffer_ series in {expr!r}"
+    unknown = names - set(exported)
+    assert not unknown, f"{where} uses series the job does not export: {sorted(unknown)}"
+    labels = set().union(*(exported[n] for n in names)) | TARGET_LABELS
+    assert label_names(expr) <= labels, f"{where}: unknown labels in {expr!r}"
+
+
 def rule_exprs(rules_yaml: str) -> dict[str, str]:
     """Alert name -> expression of a Prometheus rule file as this project writes it (`- alert:`
     then `expr: |` with the expression indented below it). Deliberately small: the tests also

@@ -13,9 +13,8 @@ import pytest
 
 from tests.deploy.support import (
     DASHBOARD,
-    TARGET_LABELS,
+    check_exported_only,
     exported_series,
-    label_names,
     metric_names,
 )
 
@@ -125,9 +124,4 @@ def test_every_query_uses_only_exported_series_and_labels(dashboard: dict[str, A
     exprs = queries(dashboard)
     assert len(exprs) >= len(EXPECTED_PANELS)
     for expr in exprs:
-        names = metric_names(expr)
-        assert names, f"no sniffer_ series in {expr!r}"
-        unknown = names - set(exported)
-        assert not unknown, f"{expr!r} uses series the job does not export: {sorted(unknown)}"
-        labels = set().union(*(exported[n] for n in names)) | TARGET_LABELS
-        assert label_names(expr) <= labels, f"unknown labels in {expr!r}"
+        check_exported_only(expr, exported, repr(expr))

@@ -14,8 +14,8 @@ from tests.deploy.support import (
     ALERTS_TEST,
     PROMETHEUS_CONFIG,
     TARGET_LABELS,
+    check_exported_only,
     exported_series,
-    label_names,
     metric_names,
     rule_exprs,
     tool,
@@ -63,12 +63,7 @@ def test_the_three_alerts_use_only_exported_series_and_their_labels() -> None:
     exprs = rule_exprs(ALERTS.read_text())
     assert set(exprs) == ALERT_NAMES
     for alert, expr in exprs.items():
-        names = metric_names(expr)
-        assert names, f"{alert}: no sniffer_ series in {expr!r}"
-        unknown = names - set(exported)
-        assert not unknown, f"{alert} uses series the job does not export: {sorted(unknown)}"
-        labels = set().union(*(exported[n] for n in names)) | TARGET_LABELS
-        assert label_names(expr) <= labels, f"{alert}: unknown labels in {expr!r}"
+        check_exported_only(expr, exported, alert)
     assert metric_names(exprs["SnifferStreamBufferNearlyFull"]) == {
         "sniffer_stream_buffer_depth",
         "sniffer_stream_buffer_capacity",

@@ -11,11 +11,12 @@ import pytest
 from bytewax.dataflow import Dataflow
 from bytewax.inputs import AbortExecution, StatefulSourcePartition
 from bytewax.recovery import RecoveryConfig, init_db_dir
-from bytewax.testing import TestingSink, cluster_main, run_main
+from bytewax.testing import TestingSink, run_main
 
 from domain.models import RawFrame
 from fakechain import SyntheticSource, frames_of_partition, generate
 from fakechain.source import DEFAULT_BATCH_SIZE, SyntheticPartition
+from tests.jobs import run_two_workers
 
 SEED = 31
 
@@ -263,7 +264,7 @@ def test_run_main_single_worker() -> None:
 def test_cluster_main_two_workers_two_partitions() -> None:
     out: list[RawFrame] = []
     flow = build_flow(SyntheticSource(total=3000, seed=SEED, partitions=2, batch_size=100), out)
-    cluster_main(flow, [], 0, worker_count_per_proc=2)
+    run_two_workers(flow)
     check_arrivals(out, 3000, 2)
 
 

@@ -21,8 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from bytewax.dataflow import Dataflow
-from bytewax.testing import cluster_main, run_main
+from bytewax.testing import run_main
 from prometheus_client import CollectorRegistry
 
 from connectors.replay import ReplaySource
@@ -34,23 +33,10 @@ from fakechain import SyntheticSource, SyntheticTx, generate_range
 from flows.endpoints import make_transport
 from flows.pipeline import build_flow
 from tests.factories import RecordingTransport
-from tests.jobs import run_job
+from tests.jobs import EntryPoint, run_job, run_two_workers
 
 SEED = 11
 MODES = ["sync", "async"]
-
-Runner = Callable[[Dataflow], None]
-
-
-def run_single(flow: Dataflow) -> None:
-    run_main(flow)
-
-
-def run_two_workers(flow: Dataflow) -> None:
-    cluster_main(flow, [], 0, worker_count_per_proc=2)
-
-
-RUNNERS = [pytest.param(run_single, id="1-worker"), pytest.param(run_two_workers, id="2-workers")]
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -321,14 +307,14 @@ def all_launch_frames(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, l
 @pytest.mark.parametrize(
     ("mode", "runner"),
     [
-        pytest.param("sync", run_single, id="sync-1-worker"),
-        pytest.param("async", run_single, id="async-1-worker"),
+        pytest.param("sync", run_main, id="sync-1-worker"),
+        pytest.param("async", run_main, id="async-1-worker"),
         pytest.param("async", run_two_workers, id="async-2-workers"),
     ],
 )
 def test_sustained_load_with_defaults_delivers_in_order_and_counts_what_it_drops(
     mode: str,
-    runner: Runner,
+    runner: EntryPoint,
     all_launch_frames: tuple[Path, list[str]],
     record_property: Callable[[str, object], None],
 ) -> None:
@@ -500,8 +486,9 @@ def test_every_send_path_metric_moves(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("runner", RUNNERS)
-def test_rate_limited_sink_with_block_still_delivers_everything(mode: str, runner: Runner) -> None:
+def test_rate_limited_sink_with_block_still_delivers_everything(
+    mode: str, entry_point: EntryPoint
+) -> None:
     config = make_config(
         batch_send_mode=mode,
         drop_policy="block",
@@ -512,7 +499,7 @@ def test_rate_limited_sink_with_block_still_delivers_everything(mode: str, runne
     transport = Recorder()
     total = 600
     source = SyntheticSource(total=total, seed=SEED, launch_ratio=1.0, batch_size=200)
-    runner(build_flow(config, metrics, source=source, transport=transport))
+    entry_point(build_flow(config, metrics, source=source, transport=transport))
 
     snap = check_end_state(metrics, transport)
     assert sorted(transport.sent()) == sorted(tx.signature for tx in launches(total))
@@ -535,7 +522,7 @@ def truth_by_priority() -> dict[str, list[str]]:
     metrics = make_metrics(config)
     transport = Recorder()
     source = SyntheticSource(total=POLICY_TOTAL, seed=SEED, launch_ratio=1.0)
-    run_single(build_flow(config, metrics, source=source, transport=transport))
+    run_main(build_flow(config, metrics, source=source, transport=transport))
     order = [tx.signature for tx in launches(POLICY_TOTAL)]
     priority = {c.launch.signature: c.priority for b in transport.batches for c in b.candidates}
     assert sorted(priority) == sorted(order)
@@ -564,9 +551,8 @@ def release_when(gate: threading.Event, ready: Callable[[], bool], timeout_s: fl
 
 @pytest.mark.parametrize("policy", ["drop_newest", "drop_oldest", "block"])
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("runner", RUNNERS)
 def test_which_candidates_each_policy_keeps(
-    policy: str, mode: str, runner: Runner, truth_by_priority: dict[str, list[str]]
+    policy: str, mode: str, entry_point: EntryPoint, truth_by_priority: dict[str, list[str]]
 ) -> None:
     capacity = POLICY_CAPACITY
     config = make_config(
@@ -600,7 +586,7 @@ def test_which_candidates_each_policy_keeps(
     source = SyntheticSource(
         total=POLICY_TOTAL, seed=SEED, launch_ratio=1.0, batch_size=POLICY_TOTAL
     )
-    runner(build_flow(config, metrics, source=source, transport=transport))
+    entry_point(build_flow(config, metrics, source=source, transport=transport))
     assert met == [True], "the input never filled the buffers while the consumer was held"
 
     snap = check_end_state(metrics, transport)
@@ -645,7 +631,7 @@ def test_async_mode_shortens_the_thread_switch_interval() -> None:
         config = make_config(batch_send_mode="async")
         transport = Recorder()
         source = SyntheticSource(total=50, seed=SEED, launch_ratio=1.0)
-        run_single(build_flow(config, make_metrics(config), source=source, transport=transport))
+        run_main(build_flow(config, make_metrics(config), source=source, transport=transport))
         assert sys.getswitchinterval() <= 0.001
         assert len(transport.sent()) == 50
     finally:

@@ -55,38 +55,27 @@ def test_a_redis_source_loads_redis_and_nothing_else() -> None:
     assert done.stdout.splitlines()[-1] == "['redis']"
 
 
+#: Per optional extra: the setting that needs it, its URL setting and value, the module that is
+#: hidden, the distribution and the extra named in the one line printed.
+MISSING_EXTRAS = [
+    ("SINK", "kafka", "SINK_URL", "127.0.0.1:9", "confluent_kafka", "confluent-kafka", "kafka"),
+    ("SOURCE", "redis", "SOURCE_URL", "redis://127.0.0.1:9/0", "redis", "redis", "redis"),
+    ("SINK", "webhook", "SINK_URL", "http://127.0.0.1:9/hook", "httpx", "httpx", "webhook"),
+    ("SOURCE", "solana_ws", "WS_URL", "ws://127.0.0.1:9/", "websockets", "websockets", "ws"),
+]
+
+
 @pytest.mark.parametrize(
-    ("settings", "module", "line"),
-    [
-        (
-            {"SNIFFER_SINK": "kafka", "SNIFFER_SINK_URL": "127.0.0.1:9"},
-            "confluent_kafka",
-            "sniffer: sink=kafka needs the optional dependency confluent-kafka: "
-            "pip install 'premint-sniffer[kafka]'",
-        ),
-        (
-            {"SNIFFER_SOURCE": "redis", "SNIFFER_SOURCE_URL": "redis://127.0.0.1:9/0"},
-            "redis",
-            "sniffer: source=redis needs the optional dependency redis: "
-            "pip install 'premint-sniffer[redis]'",
-        ),
-        (
-            {"SNIFFER_SINK": "webhook", "SNIFFER_SINK_URL": "http://127.0.0.1:9/hook"},
-            "httpx",
-            "sniffer: sink=webhook needs the optional dependency httpx: "
-            "pip install 'premint-sniffer[webhook]'",
-        ),
-        (
-            {"SNIFFER_SOURCE": "solana_ws", "SNIFFER_WS_URL": "ws://127.0.0.1:9/"},
-            "websockets",
-            "sniffer: source=solana_ws needs the optional dependency websockets: "
-            "pip install 'premint-sniffer[ws]'",
-        ),
-    ],
+    ("role", "value", "url_setting", "url", "module", "dependency", "extra"), MISSING_EXTRAS
 )
 def test_a_missing_extra_exits_2_with_one_line_naming_it(
-    settings: dict[str, str], module: str, line: str
+    role: str, value: str, url_setting: str, url: str, module: str, dependency: str, extra: str
 ) -> None:
+    settings = {f"SNIFFER_{role}": value, f"SNIFFER_{url_setting}": url}
+    line = (
+        f"sniffer: {role.lower()}={value} needs the optional dependency {dependency}: "
+        f"pip install 'premint-sniffer[{extra}]'"
+    )
     done = _python(RUN_WITHOUT, settings, module)
     assert done.returncode == 2, done.stderr[-2000:]
     assert [text for text in done.stderr.splitlines() if text.startswith("sniffer:")] == [line]

@@ -5,14 +5,11 @@ both conservation laws hold."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
-from bytewax.dataflow import Dataflow
-from bytewax.testing import cluster_main, run_main
+from bytewax.testing import run_main
 from prometheus_client import CollectorRegistry
 
 from domain.config import load_config
@@ -20,6 +17,7 @@ from domain.metrics import Metrics, conservation_problems
 from domain.models import Batch
 from fakechain import SyntheticSource, generate_range
 from flows.pipeline import build_flow
+from tests.jobs import EntryPoint
 
 TOTAL = 4000
 SEED = 21
@@ -37,19 +35,8 @@ class Recording:
         pass
 
 
-def run_single(flow: Dataflow) -> None:
-    run_main(flow)
-
-
-def run_two_workers(flow: Dataflow) -> None:
-    cluster_main(flow, [], 0, worker_count_per_proc=2)
-
-
-RUNNERS = [pytest.param(run_single, id="1-worker"), pytest.param(run_two_workers, id="2-workers")]
-
-
 def run_pipeline(
-    runner: Callable[[Dataflow], None], partitions: int = 2, **settings: str
+    entry_point: EntryPoint, partitions: int = 2, **settings: str
 ) -> tuple[list[Batch], Metrics]:
     env = {f"SNIFFER_{k.upper()}": v for k, v in settings.items()}
     config = load_config(env)
@@ -58,7 +45,7 @@ def run_pipeline(
     source = SyntheticSource(
         total=TOTAL, seed=SEED, launch_ratio=RATIO, partitions=partitions, batch_size=128
     )
-    runner(build_flow(config, metrics, source=source, transport=transport))
+    entry_point(build_flow(config, metrics, source=source, transport=transport))
     return transport.batches, metrics
 
 
@@ -80,9 +67,8 @@ def truth(partitions: int = 2) -> dict[str, dict[str, Any]]:
     return expected
 
 
-@pytest.mark.parametrize("runner", RUNNERS)
-def test_every_launch_exactly_once_with_its_fields(runner: Callable[[Dataflow], None]) -> None:
-    batches, metrics = run_pipeline(runner)
+def test_every_launch_exactly_once_with_its_fields(entry_point: EntryPoint) -> None:
+    batches, metrics = run_pipeline(entry_point)
     out = [c.to_json() for b in batches for c in b.candidates]
     got = {c["signature"]: {k: c[k] for k in truth_keys()} for c in out}
     assert len(got) == len(out), "a candidate came out twice"
@@ -99,10 +85,9 @@ def truth_keys() -> list[str]:
     return ["slot", "launchpad", "mint", "creator", "name", "symbol", "uri", "initial_buy_sol"]
 
 
-@pytest.mark.parametrize("runner", RUNNERS)
-def test_scores_do_not_depend_on_worker_count(runner: Callable[[Dataflow], None]) -> None:
-    batches, _ = run_pipeline(runner)
-    reference, _ = run_pipeline(run_single)
+def test_scores_do_not_depend_on_worker_count(entry_point: EntryPoint) -> None:
+    batches, _ = run_pipeline(entry_point)
+    reference, _ = run_pipeline(run_main)
 
     def scores(bs: list[Batch]) -> dict[str, tuple[float, str]]:
         return {c.launch.signature: (c.score, c.priority) for b in bs for c in b.candidates}
@@ -110,10 +95,9 @@ def test_scores_do_not_depend_on_worker_count(runner: Callable[[Dataflow], None]
     assert scores(batches) == scores(reference)
 
 
-@pytest.mark.parametrize("runner", RUNNERS)
-def test_filters_reject_and_count(runner: Callable[[Dataflow], None]) -> None:
+def test_filters_reject_and_count(entry_point: EntryPoint) -> None:
     batches, metrics = run_pipeline(
-        runner,
+        entry_point,
         filter_min_initial_buy_sol="0.5",
         filter_serial_max_launches="1",
         filter_symbol_patterns='["^[A-Z]+$"]',
@@ -132,9 +116,8 @@ def test_filters_reject_and_count(runner: Callable[[Dataflow], None]) -> None:
     assert not any(re.fullmatch("[A-Z]+", c.launch.symbol or "") for c in out)
 
 
-@pytest.mark.parametrize("runner", RUNNERS)
-def test_serial_launchers_are_limited(runner: Callable[[Dataflow], None]) -> None:
-    batches, metrics = run_pipeline(runner, filter_serial_max_launches="2")
+def test_serial_launchers_are_limited(entry_point: EntryPoint) -> None:
+    batches, metrics = run_pipeline(entry_point, filter_serial_max_launches="2")
     out = [c for b in batches for c in b.candidates]
     assert conservation_problems(metrics.snapshot()) == []
     rejected = metrics.registry.get_sample_value(
@@ -148,9 +131,8 @@ def test_serial_launchers_are_limited(runner: Callable[[Dataflow], None]) -> Non
     assert max(per_creator.values()) <= 2
 
 
-@pytest.mark.parametrize("runner", RUNNERS)
 def test_garbage_is_counted_and_dead_lettered_without_stopping(
-    runner: Callable[[Dataflow], None], tmp_path: Path
+    entry_point: EntryPoint, tmp_path: Path
 ) -> None:
     from connectors.replay import ReplaySource
 
@@ -162,7 +144,7 @@ def test_garbage_is_counted_and_dead_lettered_without_stopping(
     config = load_config({"SNIFFER_DEAD_LETTER_PATH": str(dead)})
     metrics = Metrics(CollectorRegistry())
     transport = Recording()
-    runner(build_flow(config, metrics, source=ReplaySource(frames), transport=transport))
+    entry_point(build_flow(config, metrics, source=ReplaySource(frames), transport=transport))
     snap = metrics.snapshot()
     assert conservation_problems(snap) == []
     assert snap["tx_seen"] == 505

@@ -13,6 +13,7 @@ from operators.batch_sender import BatchSender
 from tests.factories import (
     DeadLetters,
     FakeClock,
+    PoisonTransport,
     RecordingTransport,
     SlowTransport,
     make_candidate,
@@ -249,23 +250,10 @@ def test_close_closes_the_transport(metrics: Metrics) -> None:
     assert transport.closed
 
 
-class ScriptedTransport(RecordingTransport):
-    """Fails (permanently) every batch that holds one of `poison`; delivers the rest."""
-
-    def __init__(self, poison: set[str]) -> None:
-        super().__init__()
-        self.poison = poison
-
-    def send(self, batch: Batch) -> None:
-        if self.poison & set(signatures(batch)):
-            raise SendError("poisoned", retryable=False)
-        super().send(batch)
-
-
 def test_every_candidate_ends_in_exactly_one_fate(metrics: Metrics) -> None:
     clock = FakeClock(T0 + 20)
     dead = DeadLetters()
-    transport = ScriptedTransport(poison={"sig13", "sig31"})
+    transport = PoisonTransport(poison={"sig13", "sig31"})
     sender = new_sender(transport, metrics, clock, max_age_s=10.0, dead=dead)
     # Arrivals T0 + 0 ... T0 + 39 at T0 + 20 with 10 s max age: 0..9 are stale.
     handed_in = [

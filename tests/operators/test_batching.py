@@ -22,7 +22,8 @@ from operators.batching import BatchLogic, BatchState, batch_candidates
 from operators.dedup import dedup_launches
 from operators.filters import FilterSettings, filter_launches
 from operators.scoring import ScoringSettings, score_launches
-from tests.factories import RUNNERS, PartitionedSource, Runner
+from tests.factories import PartitionedSource
+from tests.jobs import EntryPoint
 
 START = datetime(2026, 11, 26, 22, 35, 14, tzinfo=timezone.utc)
 TIMEOUT = timedelta(milliseconds=10)
@@ -186,8 +187,7 @@ def test_a_naive_clock_is_refused() -> None:
 # --- in a dataflow ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("runner", RUNNERS)
-def test_batches_of_the_right_sizes_in_order(runner: Runner) -> None:
+def test_batches_of_the_right_sizes_in_order(entry_point: EntryPoint) -> None:
     out: list[Batch] = []
     flow = Dataflow("batch_test")
     stream = [candidate(n, LOW) for n in range(10)]
@@ -195,7 +195,7 @@ def test_batches_of_the_right_sizes_in_order(runner: Runner) -> None:
     batches = batch_candidates("batch_low", keyed, LOW, 4, TIMEOUT, lambda: FAR_FUTURE)
     op.output("out", op.key_rm("unkey", batches), TestingSink(out))
 
-    runner(flow)
+    entry_point(flow)
 
     assert [len(b.candidates) for b in out] == [4, 4, 2]
     assert [s for b in out for s in signatures(b)] == [f"sig{n}" for n in range(10)]
@@ -203,8 +203,9 @@ def test_batches_of_the_right_sizes_in_order(runner: Runner) -> None:
     assert {b.opened_at for b in out} == {FAR_FUTURE.timestamp()}
 
 
-@pytest.mark.parametrize("runner", RUNNERS)
-def test_candidate_stage_keeps_each_partitions_order_within_a_priority(runner: Runner) -> None:
+def test_candidate_stage_keeps_each_partitions_order_within_a_priority(
+    entry_point: EntryPoint,
+) -> None:
     # Two partitions; some launches repeat across them (deduplicated), buys alternate so both
     # priorities get candidates.
     # `uri` tells which feed a launch came from.
@@ -231,7 +232,7 @@ def test_candidate_stage_keeps_each_partitions_order_within_a_priority(runner: R
         batches = batch_candidates(name, stream, priority, 8, TIMEOUT, lambda: FAR_FUTURE)
         op.output(f"out_{name}", op.key_rm(f"unkey_{name}", batches), TestingSink(out))
 
-    runner(flow)
+    entry_point(flow)
 
     for priority in (HIGH, LOW):
         sent = [c for b in out if b.priority == priority for c in b.candidates]

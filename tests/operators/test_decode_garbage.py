@@ -70,10 +70,17 @@ def get_transaction(**result_overrides: Any) -> bytes:
     return orjson.dumps({"jsonrpc": "2.0", "result": result, "id": 1})
 
 
+def logs_doc(params: bytes) -> bytes:
+    """A logsNotification whose `params` is the given JSON text, byte for byte."""
+    return b'{"method":"logsNotification","params":' + params + b"}"
+
+
 CORRUPT_EVENT_LOGS = pump_create_logs()
 CORRUPT_EVENT_LOGS[CORRUPT_EVENT_LOGS.index(data_line(create_event()))] = (
     "Program data: G3KpTd7r$$$$garbage"
 )
+
+NOT_TX = "not_a_transaction"
 
 #: (id, payload, expected reason or None for "valid, no launch")
 BAD_FRAMES: list[tuple[str, Any, str | None]] = [
@@ -97,16 +104,12 @@ BAD_FRAMES: list[tuple[str, Any, str | None]] = [
     ("infinity-number", b'{"result": {"slot": 1e400}}', "not_json"),
     ("trailing-garbage", notification() + b"}", "not_json"),
     ("two-documents", notification() + b"\n" + notification(), "not_json"),
-    ("empty-object", b"{}", "not_a_transaction"),
-    (
-        "subscribe-request",
-        b'{"jsonrpc":"2.0","id":1,"method":"logsSubscribe","params":[]}',
-        "not_a_transaction",
-    ),
-    ("ack", b'{"jsonrpc":"2.0","result":23784,"id":1}', "not_a_transaction"),
-    ("unsubscribe-ack", b'{"jsonrpc":"2.0","result":true,"id":1}', "not_a_transaction"),
-    ("result-list", b'{"jsonrpc":"2.0","result":[],"id":1}', "not_a_transaction"),
-    ("result-string", b'{"jsonrpc":"2.0","result":"x","id":1}', "not_a_transaction"),
+    ("empty-object", b"{}", NOT_TX),
+    ("subscribe-request", b'{"jsonrpc":"2.0","id":1,"method":"logsSubscribe","params":[]}', NOT_TX),
+    ("ack", b'{"jsonrpc":"2.0","result":23784,"id":1}', NOT_TX),
+    ("unsubscribe-ack", b'{"jsonrpc":"2.0","result":true,"id":1}', NOT_TX),
+    ("result-list", b'{"jsonrpc":"2.0","result":[],"id":1}', NOT_TX),
+    ("result-string", b'{"jsonrpc":"2.0","result":"x","id":1}', NOT_TX),
     ("get-transaction-null", b'{"jsonrpc":"2.0","result":null,"id":1}', "empty_result"),
     (
         "rpc-error",
@@ -114,19 +117,11 @@ BAD_FRAMES: list[tuple[str, Any, str | None]] = [
         "rpc_error",
     ),
     ("rpc-error-odd", b'{"error":[[[[1]]]]}', "rpc_error"),
-    (
-        "account-info-result",
-        b'{"result":{"context":{"slot":1},"value":{"lamports":5}}}',
-        "not_a_transaction",
-    ),
-    (
-        "program-accounts-result",
-        b'{"result":{"context":{"slot":1},"value":[]}}',
-        "not_a_transaction",
-    ),
-    ("bare-value-null", b'{"value":null}', "not_a_transaction"),
-    ("method-not-a-string", b'{"method":{"a":1}}', "not_a_transaction"),
-    ("pumpportal-like", b'{"signature":"abc","mint":"x","txType":"create"}', "not_a_transaction"),
+    ("account-info-result", b'{"result":{"context":{"slot":1},"value":{"lamports":5}}}', NOT_TX),
+    ("program-accounts-result", b'{"result":{"context":{"slot":1},"value":[]}}', NOT_TX),
+    ("bare-value-null", b'{"value":null}', NOT_TX),
+    ("method-not-a-string", b'{"method":{"a":1}}', NOT_TX),
+    ("pumpportal-like", b'{"signature":"abc","mint":"x","txType":"create"}', NOT_TX),
     # logsNotification fields
     ("logs-not-a-list", notification(logs="Program log: hi"), "bad_field"),
     ("logs-object", notification(logs={"0": "x"}), "bad_field"),
@@ -141,30 +136,14 @@ BAD_FRAMES: list[tuple[str, Any, str | None]] = [
     ("signature-list", notification(signature=[SIGNATURE]), "bad_field"),
     ("signature-absent", without("signature"), "missing_field"),
     ("err-absent", without("err"), "missing_field"),
-    (
-        "value-null",
-        b'{"method":"logsNotification","params":{"result":{"value":null}}}',
-        "missing_field",
-    ),
-    (
-        "value-string",
-        b'{"method":"logsNotification","params":{"result":{"value":"v"}}}',
-        "bad_field",
-    ),
-    (
-        "value-empty",
-        b'{"method":"logsNotification","params":{"result":{"value":{}}}}',
-        "missing_field",
-    ),
+    ("value-null", logs_doc(b'{"result":{"value":null}}'), "missing_field"),
+    ("value-string", logs_doc(b'{"result":{"value":"v"}}'), "bad_field"),
+    ("value-empty", logs_doc(b'{"result":{"value":{}}}'), "missing_field"),
     ("params-absent", b'{"method":"logsNotification"}', "missing_field"),
-    ("params-list", b'{"method":"logsNotification","params":[1]}', "bad_field"),
-    ("params-result-absent", b'{"method":"logsNotification","params":{}}', "missing_field"),
-    (
-        "params-result-null",
-        b'{"method":"logsNotification","params":{"result":null}}',
-        "empty_result",
-    ),
-    ("params-result-number", b'{"method":"logsNotification","params":{"result":3}}', "bad_field"),
+    ("params-list", logs_doc(b"[1]"), "bad_field"),
+    ("params-result-absent", logs_doc(b"{}"), "missing_field"),
+    ("params-result-null", logs_doc(b'{"result":null}'), "empty_result"),
+    ("params-result-number", logs_doc(b'{"result":3}'), "bad_field"),
     (
         "context-string",
         b'{"context":"c","value":{"signature":"s","err":null,"logs":[]}}',
@@ -226,7 +205,7 @@ BAD_FRAMES: list[tuple[str, Any, str | None]] = [
             b'"method":"logsNotification"',
             b'"method":"logsNotification","method":"slotNotification"',
         ),
-        "not_a_transaction",
+        NOT_TX,
     ),
     # launch logs with corrupt event data
     (

@@ -242,11 +242,8 @@ def test_logs_truncated_before_the_event_give_a_truncated_launch_without_mint() 
 
     launch = launch_of(logs)
 
-    assert launch.launchpad == PUMP_FUN
-    assert launch.truncated is True
-    assert launch.mint is None
-    assert launch.creator is None
-    assert launch.name is None
+    assert (launch.launchpad, launch.truncated) == (PUMP_FUN, True)
+    assert (launch.mint, launch.creator, launch.name) == (None, None, None)
 
 
 def test_logs_truncated_after_the_event_keep_the_event_and_say_truncated() -> None:

@@ -16,7 +16,8 @@ from prometheus_client import CollectorRegistry
 from domain.metrics import Metrics
 from domain.models import Launch
 from operators.dedup import DedupLogic, DedupState, dedup_launches
-from tests.factories import RUNNERS, PartitionedSource, Runner, feed_each, named_launch
+from tests.factories import PartitionedSource, feed_each, named_launch
+from tests.jobs import EntryPoint
 
 
 def launch(signature: str, mint: str | None = None, slot: int | None = 1000) -> Launch:
@@ -125,9 +126,8 @@ def build_flow(source: Any, capacity: int, metrics: Metrics, out: list[Launch]) 
     return flow
 
 
-@pytest.mark.parametrize("runner", RUNNERS)
 def test_duplicates_across_two_partitions_are_removed_exactly_once(
-    runner: Runner, metrics: Metrics
+    entry_point: EntryPoint, metrics: Metrics
 ) -> None:
     first_feed = [launch("a", "ma"), launch("b", "mb"), launch("c", "mc"), launch("d", "md")]
     second_feed = [
@@ -144,7 +144,7 @@ def test_duplicates_across_two_partitions_are_removed_exactly_once(
     out: list[Launch] = []
     source = PartitionedSource(feeds, batch_size=2)
 
-    runner(build_flow(source, 100, metrics, out))
+    entry_point(build_flow(source, 100, metrics, out))
 
     signatures = [x.signature for x in out]
     assert sorted(signatures) in (["a", "b", "c", "d", "e"], ["b", "c", "d", "e", "x"])
@@ -156,12 +156,11 @@ def test_duplicates_across_two_partitions_are_removed_exactly_once(
         assert from_feed == [x.signature for x in feed if x.signature in from_feed]
 
 
-@pytest.mark.parametrize("runner", RUNNERS)
-def test_bounded_dedup_in_a_dataflow(runner: Runner, metrics: Metrics) -> None:
+def test_bounded_dedup_in_a_dataflow(entry_point: EntryPoint, metrics: Metrics) -> None:
     stream = [launch(s, None) for s in ["s0", "s1", "s2", "s3", "s0", "s3"]]
     out: list[Launch] = []
 
-    runner(build_flow(TestingSource(stream), 3, metrics, out))
+    entry_point(build_flow(TestingSource(stream), 3, metrics, out))
 
     # s0 was forgotten when s3 arrived (capacity 3), so it passes again; s3 does not.
     assert [x.signature for x in out] == ["s0", "s1", "s2", "s3", "s0"]

@@ -19,7 +19,7 @@ from typing import Any
 import bytewax.operators as op
 import pytest
 from bytewax.dataflow import Dataflow
-from bytewax.testing import TestingSource, cluster_main, run_main
+from bytewax.testing import TestingSource
 from prometheus_client import CollectorRegistry
 
 from domain.metrics import Metrics
@@ -40,6 +40,7 @@ from operators.stream_buffer import DropPolicy, StreamBuffers
 from tests.factories import (
     DeadLetters,
     FakeClock,
+    PoisonTransport,
     RecordingTransport,
     Signalling,
     SlowTransport,
@@ -48,6 +49,7 @@ from tests.factories import (
     metric,
     signatures,
 )
+from tests.jobs import EntryPoint
 
 #: `make_launch(n)` arrives at T0 + n seconds; the fake clocks start a little later.
 T0 = 1_800_000_000.0
@@ -690,20 +692,11 @@ def test_async_drain_after_a_signal_gives_up_at_the_deadline(
 KEY = "launches"
 
 
-def run_single(flow: Dataflow) -> None:
-    run_main(flow)
-
-
-def run_two_workers(flow: Dataflow) -> None:
-    cluster_main(flow, [], 0, worker_count_per_proc=2)
-
-
-RUNNERS = [pytest.param(run_single, id="1-worker"), pytest.param(run_two_workers, id="2-workers")]
 MODES = ["sync", "async"]
 
 
 def run_deliver(
-    runner: Callable[[Dataflow], None],
+    entry_point: EntryPoint,
     batches: list[Batch],
     transport: RecordingTransport,
     **settings: Any,
@@ -714,7 +707,7 @@ def run_deliver(
     flow = Dataflow("deliver_test")
     keyed = op.input("batches", flow, TestingSource([(KEY, b) for b in batches]))
     deliver("deliver", keyed, config, metrics, transport, Shutdown(), dead_letter=dead)
-    runner(flow)
+    entry_point(flow)
     return metrics, dead
 
 
@@ -736,13 +729,12 @@ def mixed_batches(count: int, size: int) -> list[Batch]:
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("runner", RUNNERS)
 def test_deliver_in_a_dataflow_sends_every_candidate_exactly_once(
-    runner: Callable[[Dataflow], None], mode: str
+    entry_point: EntryPoint, mode: str
 ) -> None:
     batches = mixed_batches(60, 5)
     transport = RecordingTransport()
-    metrics, dead = run_deliver(runner, batches, transport, send_mode=mode, batch_size=4)
+    metrics, dead = run_deliver(entry_point, batches, transport, send_mode=mode, batch_size=4)
 
     for priority in PRIORITIES:
         expected = [sig for b in batches if b.priority == priority for sig in signatures(b)]
@@ -759,24 +751,10 @@ def test_deliver_in_a_dataflow_sends_every_candidate_exactly_once(
     }
 
 
-class PoisonTransport(RecordingTransport):
-    """Refuses (for good) every batch that holds one of `poison`."""
-
-    def __init__(self, poison: set[str]) -> None:
-        super().__init__()
-        self.poison = poison
-
-    def send(self, batch: Batch) -> None:
-        if self.poison & set(signatures(batch)):
-            raise SendError("refused", retryable=False)
-        super().send(batch)
-
-
 @pytest.mark.parametrize("policy", ["drop_newest", "drop_oldest", "block"])
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("runner", RUNNERS)
 def test_deliver_in_a_dataflow_accounts_for_every_candidate(
-    runner: Callable[[Dataflow], None], mode: str, policy: DropPolicy
+    entry_point: EntryPoint, mode: str, policy: DropPolicy
 ) -> None:
     # Ancient launches (arrived at the epoch) are stale; the others arrive far in the future.
     fresh = 4_000_000_000.0
@@ -793,7 +771,7 @@ def test_deliver_in_a_dataflow_accounts_for_every_candidate(
         batches.append(Batch(candidates[0].priority, candidates, opened_at=fresh))
     transport = PoisonTransport({"sig11", "sig52", "sig153"})
     metrics, dead = run_deliver(
-        runner,
+        entry_point,
         batches,
         transport,
         send_mode=mode,

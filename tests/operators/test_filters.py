@@ -21,7 +21,8 @@ from operators.filters import (
     LaunchRules,
     filter_launches,
 )
-from tests.factories import RUNNERS, Runner, feed_each, named_launch
+from tests.factories import feed_each, named_launch
+from tests.jobs import EntryPoint
 
 #: One hour of chain time.
 HOUR_SLOTS = 9000
@@ -262,8 +263,7 @@ def test_snapshot_is_an_immutable_copy(metrics: Metrics) -> None:
 # --- in a dataflow ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("runner", RUNNERS)
-def test_filters_in_a_dataflow(runner: Runner, metrics: Metrics) -> None:
+def test_filters_in_a_dataflow(entry_point: EntryPoint, metrics: Metrics) -> None:
     config = FilterSettings(
         creator_deny=frozenset({"rugger"}), min_initial_buy_sol=0.5, serial_max_launches=2
     )
@@ -281,7 +281,7 @@ def test_filters_in_a_dataflow(runner: Runner, metrics: Metrics) -> None:
     passed = filter_launches("filter", keyed, config, metrics)
     op.output("out", op.key_rm("unkey", passed), TestingSink(out))
 
-    runner(flow)
+    entry_point(flow)
 
     assert [x.signature for x in out] == ["ok1", "ok2", "ok3"]
     assert rejected(metrics) == only(creator_denied=1, initial_buy_below_band=1, serial_launcher=1)

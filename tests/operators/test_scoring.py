@@ -7,7 +7,6 @@ import pickle
 from collections.abc import Iterable
 
 import bytewax.operators as op
-import pytest
 from bytewax.dataflow import Dataflow
 from bytewax.testing import TestingSink, TestingSource
 from hypothesis import given
@@ -15,7 +14,8 @@ from hypothesis import strategies as st
 
 from domain.models import HIGH, LOW, PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4, Candidate, Launch
 from operators.scoring import ScoringLogic, ScoringSettings, ScoringState, score_launches
-from tests.factories import RUNNERS, Runner, feed_each, named_launch
+from tests.factories import feed_each, named_launch
+from tests.jobs import EntryPoint
 
 #: One default half-life (3600 s) of chain time.
 HALF_LIFE_SLOTS = 9000
@@ -185,8 +185,7 @@ def test_scores_stay_within_zero_and_one(
 # --- in a dataflow ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("runner", RUNNERS)
-def test_scoring_in_a_dataflow_matches_the_logic(runner: Runner) -> None:
+def test_scoring_in_a_dataflow_matches_the_logic(entry_point: EntryPoint) -> None:
     stream = [
         launch(f"s{i}", creator=f"c{i % 5}", slot=1000 + 300 * i, initial_buy_sol=0.25 * (i % 9))
         for i in range(60)
@@ -198,7 +197,7 @@ def test_scoring_in_a_dataflow_matches_the_logic(runner: Runner) -> None:
     scored = score_launches("score", keyed, ScoringSettings())
     op.output("out", op.key_rm("unkey", scored), TestingSink(out))
 
-    runner(flow)
+    entry_point(flow)
 
     assert out == expected
     highs = sum(c.priority == HIGH for c in expected)

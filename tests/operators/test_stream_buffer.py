@@ -61,28 +61,32 @@ def test_high_and_low_each_hold_capacity_candidates(metrics: Metrics, policy: Dr
     assert backpressure(metrics) == 1
 
 
-def test_drop_newest_keeps_the_first_capacity_candidates(metrics: Metrics) -> None:
+@pytest.mark.parametrize(
+    ("policy", "priority", "outcome", "kept", "evicted"),
+    [
+        pytest.param("drop_newest", HIGH, Put.DROPPED_NEWEST, [0, 1, 2], [3, 4], id="newest"),
+        pytest.param("drop_oldest", LOW, Put.DROPPED_OLDEST, [2, 3, 4], [0, 1], id="oldest"),
+    ],
+)
+def test_a_drop_policy_keeps_capacity_candidates_and_dead_letters_the_rest(
+    metrics: Metrics,
+    policy: DropPolicy,
+    priority: str,
+    outcome: Put,
+    kept: list[int],
+    evicted: list[int],
+) -> None:
+    """drop_newest keeps the first `capacity` candidates, drop_oldest the last ones."""
     dead = DeadLetters()
-    buffers = StreamBuffers(3, "drop_newest", metrics, dead)
-    results = put_all(buffers, high(0, 1, 2, 3, 4))
-    assert results == [Put.ACCEPTED] * 3 + [Put.DROPPED_NEWEST] * 2
-    assert signatures(buffers.contents()) == ["sig0", "sig1", "sig2"]
-    assert (dropped(metrics, HIGH), dropped(metrics, LOW)) == (2, 0)
+    buffers = StreamBuffers(3, policy, metrics, dead)
+    results = put_all(buffers, (high if priority == HIGH else low)(0, 1, 2, 3, 4))
+    assert results == [Put.ACCEPTED] * 3 + [outcome] * 2
+    assert signatures(buffers.contents()) == [f"sig{n}" for n in kept]
+    other = LOW if priority == HIGH else HIGH
+    assert (dropped(metrics, priority), dropped(metrics, other)) == (2, 0)
     assert backpressure(metrics) == 2
-    assert depth(metrics, HIGH) == 3
-    assert dead.entries() == [("dropped_full_buffer", "sig3"), ("dropped_full_buffer", "sig4")]
-
-
-def test_drop_oldest_keeps_the_last_capacity_candidates(metrics: Metrics) -> None:
-    dead = DeadLetters()
-    buffers = StreamBuffers(3, "drop_oldest", metrics, dead)
-    results = put_all(buffers, low(0, 1, 2, 3, 4))
-    assert results == [Put.ACCEPTED] * 3 + [Put.DROPPED_OLDEST] * 2
-    assert signatures(buffers.contents()) == ["sig2", "sig3", "sig4"]
-    assert (dropped(metrics, HIGH), dropped(metrics, LOW)) == (0, 2)
-    assert backpressure(metrics) == 2
-    assert depth(metrics, LOW) == 3
-    assert dead.entries() == [("dropped_full_buffer", "sig0"), ("dropped_full_buffer", "sig1")]
+    assert depth(metrics, priority) == 3
+    assert dead.entries() == [("dropped_full_buffer", f"sig{n}") for n in evicted]
 
 
 def test_block_refuses_without_changing_anything(metrics: Metrics) -> None:
