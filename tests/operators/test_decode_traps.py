@@ -1,4 +1,5 @@
-"""decode_frame on the traps of docs/solana.md: look-alike lines, wrong frames, truncated logs."""
+"""decode_frame on the known traps of Solana frames: look-alike lines, wrong frames, truncated
+logs."""
 
 from __future__ import annotations
 
