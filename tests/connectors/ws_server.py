@@ -111,8 +111,14 @@ class Session:
         return [await self.ack(await self.receive_request()) for _ in range(count)]
 
     async def send(self, frame: bytes, *, binary: bool = False) -> None:
-        await self.ws.send(frame, text=not binary)
+        # Recorded before it goes out: the client may read it (and the test compare) before
+        # this coroutine runs again.
         self.sent.append(frame)
+        try:
+            await self.ws.send(frame, text=not binary)
+        except BaseException:
+            self.sent.pop()
+            raise
 
     async def notify(self, template: bytes, subscription: int) -> bytes:
         """Send a notification with `subscription` filled in; the exact bytes sent."""
