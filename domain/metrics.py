@@ -101,6 +101,11 @@ METRICS: tuple[MetricSpec, ...] = (
     # The project's own extras.
     MetricSpec("sniffer_tx_truncated", Counter, (), False,
                "Launches whose logs were cut before every field could be read."),
+    # Per launchpad: the early signs of a program upgrade the decoder has not caught up with.
+    MetricSpec("sniffer_launch_partial", Counter, ("launchpad", "field"), False,
+               "Launches found with a field this kind of frame carries that could not be read."),
+    MetricSpec("sniffer_launchpad_frames", Counter, ("launchpad",), False,
+               "Frames whose logs show an invocation of the launchpad's program."),
     MetricSpec("sniffer_dead_letters", Counter, (), False,
                "Records appended to the dead-letter file."),
     # Sources that push (a websocket) or pull from a server (Redis, Kafka).
@@ -155,6 +160,8 @@ class Metrics:
     batch_size: Histogram
     detect_to_send_seconds: Histogram
     tx_truncated: Counter
+    launch_partial: Counter
+    launchpad_frames: Counter
     dead_letters: Counter
     source_reconnects: Counter
     source_gap_slots: Gauge

@@ -16,9 +16,12 @@ from typing import Any
 
 import orjson
 
-# The launchpads the detector knows (the ``launchpad`` output field) are chain knowledge, defined
-# in solwire; re-exported because every record here is labelled with them.
-from solwire.programs import LAUNCHPADS as LAUNCHPADS
+# The launchpads the detector knows (the ``launchpad`` output field) and the two events are chain
+# knowledge, defined in solwire's registry; re-exported because every record here is labelled
+# with them.
+from solwire.launchpads import CREATE as CREATE
+from solwire.launchpads import NAMES as LAUNCHPADS
+from solwire.launchpads import POOL as POOL
 from solwire.programs import PUMP_FUN as PUMP_FUN
 from solwire.programs import PUMP_SWAP as PUMP_SWAP
 from solwire.programs import RAYDIUM_AMM_V4 as RAYDIUM_AMM_V4
@@ -47,6 +50,8 @@ class RawFrame:
 
     payload: bytes | str
     arrived_at: float
+    #: The name of the source that received it (the ``source`` output field).
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +75,18 @@ class Launch:
     initial_buy_sol: float | None
     arrived_at: float
     detected_at: float
+    #: ``create`` (a token born on a launchpad) or ``pool`` (a liquidity pool opened for one).
+    event: str = CREATE
+    #: What the token is priced in, None when the frame does not tell.
+    quote_mint: str | None = None
+    #: The front end behind a shared launchpad program (LaunchLab, DBC), when known.
+    platform: str | None = None
+    #: The source that delivered the frame.
+    source: str = ""
     #: True when the logs were cut ("Log truncated") before everything could be read.
     truncated: bool = False
+    #: Fields this kind of frame carries for this launchpad that could not be read here.
+    partial: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +126,10 @@ class Candidate:
             "signature": launch.signature,
             "slot": launch.slot,
             "launchpad": launch.launchpad,
+            "event": launch.event,
             "mint": launch.mint,
+            "quote_mint": launch.quote_mint,
+            "platform": launch.platform,
             "creator": launch.creator,
             "name": launch.name,
             "symbol": launch.symbol,
@@ -119,6 +137,7 @@ class Candidate:
             "initial_buy_sol": launch.initial_buy_sol,
             "priority": self.priority,
             "score": self.score,
+            "source": launch.source or None,
             "detected_at": _iso(launch.detected_at),
         }
 

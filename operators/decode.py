@@ -27,9 +27,13 @@ from solwire.frames import (
     FrameError,
     read_frame,
 )
-from solwire.launches import MARKERS, FoundLaunch, UndecodableEvent, find_launch
+from solwire.detect import Detector
+from solwire.launchpads import FoundLaunch, UndecodableEvent
 
-__all__ = ["INVALID_REASONS", "MAX_PAYLOAD_BYTES", "decode_frame"]
+__all__ = ["ALL_LAUNCHPADS", "INVALID_REASONS", "MAX_PAYLOAD_BYTES", "decode_frame"]
+
+#: The detector of every launchpad in the registry (the ``launchpads`` setting's default).
+ALL_LAUNCHPADS = Detector()
 
 #: Every reason an InvalidFrame can carry (a Prometheus label: small and fixed).
 INVALID_REASONS: tuple[str, ...] = (
@@ -44,27 +48,23 @@ INVALID_REASONS: tuple[str, ...] = (
     INTERNAL_ERROR,  # a bug in the decoder; should never happen
 )
 
-_CREATE, _INITIALIZE2 = MARKERS
-
 #: How much of an invalid frame's text is kept in `InvalidFrame.payload` (UTF-8 bytes).
 MAX_PAYLOAD_BYTES = 64 * 1024
 _MAX_DETAIL_CHARS = 300
 _FOUND_FIELDS = tuple(field.name for field in fields(FoundLaunch))
 
 
-def decode_frame(frame: RawFrame, detected_at: float) -> Launch | InvalidFrame | None:
+def decode_frame(
+    frame: RawFrame, detected_at: float, detector: Detector = ALL_LAUNCHPADS
+) -> Launch | InvalidFrame | None:
     """Decode one frame; never raises.
 
-    None = ignored (a valid transaction that holds no launch, or a failed transaction: err not
-    null). A frame holding two launches yields the first one only.
+    None = ignored (a valid transaction that holds no launch of `detector`'s launchpads, or a
+    failed transaction: err not null). A frame holding two launches yields the first one only.
     """
     try:
         tx = read_frame(frame.payload)
-        # `may_hold_launch`, inlined: this line runs for every frame, a launch for 1 in 100.
-        text = tx.log_text
-        if tx.failed or (_CREATE not in text and _INITIALIZE2 not in text):
-            return None
-        found = find_launch(tx.logs, tx.log_text, tx.message, tx.meta)
+        found = detector.find(tx)
         if found is None:
             return None
         # Every field detection found is a `Launch` field of the same name; the frame adds the
@@ -75,6 +75,7 @@ def decode_frame(frame: RawFrame, detected_at: float) -> Launch | InvalidFrame |
             slot=tx.slot,
             arrived_at=frame.arrived_at,
             detected_at=detected_at,
+            source=frame.source,
             **found_fields,
         )
     except FrameError as exc:

@@ -22,7 +22,8 @@ from bytewax.dataflow import Stream
 
 from domain.metrics import Metrics
 from domain.models import InvalidFrame, Launch, RawFrame
-from operators.decode import decode_frame
+from operators.decode import ALL_LAUNCHPADS, decode_frame
+from solwire.detect import Detector
 
 
 @dataclass(frozen=True)
@@ -36,17 +37,24 @@ class Detected:
 class FrameCounter:
     """Decodes a list of frames and counts the outcomes into `metrics` in one go."""
 
-    def __init__(self, metrics: Metrics, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        metrics: Metrics,
+        clock: Callable[[], float] = time.time,
+        detector: Detector = ALL_LAUNCHPADS,
+    ) -> None:
         self._metrics = metrics
         self._clock = clock
+        self._detector = detector
 
     def __call__(self, frames: list[RawFrame]) -> list[Launch | InvalidFrame]:
         detected_at = self._clock()
         out: list[Launch | InvalidFrame] = []
         ignored = truncated = 0
         invalid: Counter[str] = Counter()
+        detector = self._detector
         for frame in frames:
-            outcome = decode_frame(frame, detected_at)
+            outcome = decode_frame(frame, detected_at, detector)
             if outcome is None:
                 ignored += 1
                 continue
@@ -78,8 +86,11 @@ def detect_launches(
     frames: Stream[RawFrame],
     metrics: Metrics,
     clock: Callable[[], float] = time.time,
+    detector: Detector = ALL_LAUNCHPADS,
 ) -> Detected:
-    """Decode every frame; split launches from invalid frames. Never raises on bad input."""
-    outcomes = op.flat_map_batch(step_id, frames, FrameCounter(metrics, clock))
+    """Decode every frame; split launches from invalid frames. Never raises on bad input.
+
+    `detector` decides which launchpads count (the ``launchpads`` setting)."""
+    outcomes = op.flat_map_batch(step_id, frames, FrameCounter(metrics, clock, detector))
     split = op.branch(f"{step_id}_split", outcomes, _is_launch)
     return Detected(launches=split.trues, invalid=split.falses)  # type: ignore[arg-type]

@@ -7,8 +7,9 @@ A frame is one JSON document in one of the formats the contract lists as the dec
 - a ``getTransaction`` response, with or without its JSON-RPC envelope, in ``jsonParsed``,
   ``json`` or ``base64`` encoding.
 
-`read_frame` parses the text ONCE and returns a `Transaction` view that keeps references into the
-parsed document (the message and meta are only walked when a launch needs their account keys).
+`read_frame` parses the text ONCE and returns the project's `Transaction` model; for a frame that
+carries the transaction itself, its instructions are read from the parsed document only when
+detection asks for them (`solwire.instructions`).
 Anything else raises `FrameError` with one of the reasons below, which are a Prometheus label:
 the set is small and fixed. `logs_notification` and `instruction_error` write the one format the
 synthetic generator sends.
@@ -17,12 +18,13 @@ synthetic generator sends.
 from __future__ import annotations
 
 import binascii
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from solwire.base58 import b58encode
+from solwire.instructions import json_loader, wire_loader
+from solwire.txmodel import InstructionLoader, Transaction
 
 __all__ = [
     "BAD_FIELD",
@@ -65,25 +67,6 @@ class FrameError(Exception):
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
-
-
-@dataclass(slots=True)
-class Transaction:
-    """What detection needs from one transaction frame.
-
-    ``message`` and ``meta`` are the parsed transaction message and status meta when the frame
-    carries them (Helius and getTransaction with a JSON encoding); ``None`` for a logs-only frame
-    or a binary-encoded transaction.
-    """
-
-    signature: str
-    slot: int | None
-    failed: bool
-    logs: list[str]
-    #: The log lines joined by "\n": a cheap haystack for the launch markers.
-    log_text: str
-    message: dict[str, Any] | None
-    meta: dict[str, Any] | None
 
 
 def read_frame(payload: bytes | str) -> Transaction:
@@ -146,7 +129,7 @@ def _fast_logs_notification(doc: dict[str, Any]) -> Transaction | None:
         text = "\n".join(logs)  # also checks that every line is a string
     except TypeError:
         return None
-    return Transaction(signature, slot, failed, logs, text, None, None)
+    return Transaction(signature, slot, failed, logs, text)
 
 
 def _bare_result(obj: dict[str, Any]) -> Transaction:
@@ -200,7 +183,7 @@ def _logs_result(result: dict[str, Any], known: bool) -> Transaction:
     signature = _signature(value.get("signature"), "value.signature")
     failed = _failed(value, "value.err")
     logs, text = _logs(value.get("logs"), "value.logs")
-    return Transaction(signature, slot, failed, logs, text, None, None)
+    return Transaction(signature, slot, failed, logs, text)
 
 
 def _helius_result(result: dict[str, Any]) -> Transaction:
@@ -212,10 +195,14 @@ def _helius_result(result: dict[str, Any]) -> Transaction:
     failed = _failed(meta, "transaction.meta.err")
     logs, text = _logs(meta.get("logMessages"), "transaction.meta.logMessages")
     inner = outer.get("transaction")
-    message = inner.get("message") if type(inner) is dict else None
-    if type(message) is not dict:
-        message = None  # binary-encoded or absent: logs only
-    return Transaction(signature, slot, failed, logs, text, message, meta)
+    loader: InstructionLoader | None = None
+    if type(inner) is dict:
+        message = inner.get("message")
+        if type(message) is dict:
+            loader = json_loader(message, meta)
+    elif type(inner) is list and len(inner) == 2 and type(inner[0]) is str:
+        loader = wire_loader(inner[0], meta)
+    return Transaction(signature, slot, failed, logs, text, loader)
 
 
 def _get_transaction_result(result: dict[str, Any]) -> Transaction:
@@ -227,7 +214,7 @@ def _get_transaction_result(result: dict[str, Any]) -> Transaction:
     slot = _slot(result, "slot")
     meta = _object(result, "meta", "meta")
     tx = result.get("transaction")
-    message: dict[str, Any] | None = None
+    loader: InstructionLoader | None = None
     if type(tx) is dict:
         signatures = tx.get("signatures")
         if signatures is None:
@@ -235,17 +222,19 @@ def _get_transaction_result(result: dict[str, Any]) -> Transaction:
         if type(signatures) is not list or not signatures:
             raise FrameError(BAD_FIELD, "transaction.signatures is not a non-empty list")
         signature = _signature(signatures[0], "transaction.signatures[0]")
-        candidate = tx.get("message")
-        message = candidate if type(candidate) is dict else None
+        message = tx.get("message")
+        if type(message) is dict:
+            loader = json_loader(message, meta)
     elif type(tx) is list:
         signature = _signature_from_wire(tx)
+        loader = wire_loader(tx[0], meta)
     elif tx is None:
         raise FrameError(MISSING_FIELD, "transaction is missing")
     else:
         raise FrameError(BAD_FIELD, f"transaction is {_kind(tx)}, expected an object or a list")
     failed = _failed(meta, "meta.err")
     logs, text = _logs(meta.get("logMessages"), "meta.logMessages")
-    return Transaction(signature, slot, failed, logs, text, message, meta)
+    return Transaction(signature, slot, failed, logs, text, loader)
 
 
 def _signature_from_wire(encoded: list[Any]) -> str:

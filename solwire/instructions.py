@@ -1,39 +1,65 @@
-"""The instructions of a full transaction frame, in the ``jsonParsed`` or ``json`` encoding.
+"""Reading the instructions of a full transaction frame into the transaction model.
 
-A logs-only frame tells which program did what; a full transaction also names the accounts each
-instruction touched (where Raydium's mints are) and carries Anchor's self-CPI copies of events
-(which survive a log truncation). These helpers read both without trusting the frame's shape:
-anything unreadable is skipped, never raised.
+Three shapes carry a whole transaction: the ``json`` encoding (keys as strings, instruction
+accounts as indexes, data as base58), ``jsonParsed`` (every key as ``{"pubkey": ...}``, lookup
+table keys included; instructions of known programs ``parsed`` instead of raw), and the binary
+wire format (``[<base64>, "base64"]``, as getTransaction and blockSubscribe send it). In all three
+the inner instructions come from ``meta.innerInstructions`` and the lookup-table keys from
+``meta.loadedAddresses``.
+
+The loaders never raise: whatever is unreadable is skipped (an instruction) or becomes
+`UNKNOWN_KEY` (an account), so a broken frame yields fewer facts, never wrong ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import binascii
 from typing import Any
 
-from solwire.base58 import b58decode
-from solwire.programs import EVENT_CPI_TAG
+from solwire.base58 import b58encode
+from solwire.txmodel import UNKNOWN_KEY, Instruction, InstructionLoader
 
-__all__ = [
-    "account_keys",
-    "accounts",
-    "cpi_events",
-    "instruction_data",
-    "instructions",
-    "program_id",
-]
-
-# Longest instruction data worth decoding (base58 decoding is quadratic in the length): a CPI event
-# is a few hundred characters, a Raydium initialize2 about 35.
-_MAX_DATA_CHARS = 4096
+__all__ = ["json_loader", "wire_loader"]
 
 
-def account_keys(message: dict[str, Any], meta: dict[str, Any] | None) -> list[str]:
-    """All account keys in index order. Unreadable entries become "" to keep indexes aligned.
+def json_loader(message: dict[str, Any], meta: dict[str, Any] | None) -> InstructionLoader:
+    """A loader for a transaction in the ``json`` or ``jsonParsed`` encoding."""
 
-    jsonParsed lists every key (lookup-table ones included) as ``{"pubkey": ...}``; the json
-    encoding lists the static keys as strings and the loaded ones in ``meta.loadedAddresses``.
-    """
+    def load() -> tuple[list[str], list[Instruction]]:
+        keys = _json_keys(message, meta)
+        top = message.get("instructions")
+        top_level = [_json_instruction(raw, keys, 1) for raw in top] if type(top) is list else []
+        return keys, _with_inner(top_level, meta, keys)
+
+    return load
+
+
+def wire_loader(encoded: str, meta: dict[str, Any] | None) -> InstructionLoader:
+    """A loader for a transaction in the binary wire format (base64 text)."""
+
+    def load() -> tuple[list[str], list[Instruction]]:
+        try:
+            raw = binascii.a2b_base64(encoded)
+        except (binascii.Error, ValueError):
+            return [], []
+        parsed = _parse_wire(raw)
+        if parsed is None:
+            return [], []
+        keys, top = parsed
+        keys.extend(_loaded_addresses(meta))
+        top_level = [
+            Instruction(_key(keys, program), [_key(keys, i) for i in accounts], data, 1)
+            for program, accounts, data in top
+        ]
+        return keys, _with_inner(top_level, meta, keys)
+
+    return load
+
+
+# --- json / jsonParsed --------------------------------------------------------------------------
+
+
+def _json_keys(message: dict[str, Any], meta: dict[str, Any] | None) -> list[str]:
     raw = message.get("accountKeys")
     if type(raw) is not list:
         return []
@@ -44,94 +70,115 @@ def account_keys(message: dict[str, Any], meta: dict[str, Any] | None) -> list[s
             keys.append(entry)
         elif type(entry) is dict and type(entry.get("pubkey")) is str:
             keys.append(entry["pubkey"])
-            plain = False
+            plain = False  # jsonParsed lists the lookup-table keys here already
         else:
-            keys.append("")
-    loaded = meta.get("loadedAddresses") if plain and meta is not None else None
-    if type(loaded) is dict:
-        for part in ("writable", "readonly"):
-            extra = loaded.get(part)
-            if type(extra) is list:
-                keys.extend(key if type(key) is str else "" for key in extra)
+            keys.append(UNKNOWN_KEY)
+    if plain:
+        keys.extend(_loaded_addresses(meta))
     return keys
 
 
-def instructions(message: dict[str, Any], meta: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
-    """Instructions in execution order: each top-level one, then the inner ones it invoked."""
-    top = message.get("instructions")
-    if type(top) is not list:
-        return
-    inner_by_index: dict[int, list[Any]] = {}
-    groups = meta.get("innerInstructions") if meta is not None else None
-    if type(groups) is list:
-        for group in groups:
-            if type(group) is dict:
-                index, inner = group.get("index"), group.get("instructions")
-                if type(index) is int and type(inner) is list:
-                    inner_by_index[index] = inner
-    for position, instruction in enumerate(top):
-        if type(instruction) is dict:
-            yield instruction
-        for inner_instruction in inner_by_index.get(position, ()):
-            if type(inner_instruction) is dict:
-                yield inner_instruction
+def _loaded_addresses(meta: dict[str, Any] | None) -> list[str]:
+    loaded = meta.get("loadedAddresses") if type(meta) is dict else None
+    if type(loaded) is not dict:
+        return []
+    out: list[str] = []
+    for part in ("writable", "readonly"):
+        extra = loaded.get(part)
+        if type(extra) is list:
+            out.extend(key if type(key) is str else UNKNOWN_KEY for key in extra)
+    return out
 
 
-def _key_at(keys: list[str], index: Any) -> str | None:
+def _key(keys: list[str], index: Any) -> str:
     if type(index) is int and 0 <= index < len(keys):
         return keys[index]
-    return None
+    return UNKNOWN_KEY
 
 
-def program_id(instruction: dict[str, Any], keys: list[str]) -> str | None:
-    program = instruction.get("programId")
-    if type(program) is str:
-        return program
-    return _key_at(keys, instruction.get("programIdIndex"))
+def _json_instruction(raw: Any, keys: list[str], depth: int) -> Instruction:
+    if type(raw) is not dict:
+        return Instruction(UNKNOWN_KEY, (), None, depth)
+    program = raw.get("programId")
+    if type(program) is not str:
+        program = _key(keys, raw.get("programIdIndex"))
+    stack_height = raw.get("stackHeight")
+    if type(stack_height) is int and stack_height >= 1:
+        depth = stack_height
+    accounts = raw.get("accounts")
+    resolved: list[str] = []
+    if type(accounts) is list:
+        resolved = [entry if type(entry) is str else _key(keys, entry) for entry in accounts]
+    data = raw.get("data")
+    if type(data) is not str:
+        return Instruction(program, resolved, None, depth)  # a "parsed" instruction
+    return Instruction(program, resolved, None, depth, data_base58=data)
 
 
-def accounts(instruction: dict[str, Any], keys: list[str]) -> list[str] | None:
-    """The instruction's accounts as keys (jsonParsed: keys already; json: indexes)."""
-    raw = instruction.get("accounts")
-    if type(raw) is not list:
-        return None
-    accounts: list[str] = []
-    for entry in raw:
-        key = entry if type(entry) is str else _key_at(keys, entry)
-        if key is None:
-            return None
-        accounts.append(key)
-    return accounts
+def _with_inner(
+    top_level: list[Instruction], meta: dict[str, Any] | None, keys: list[str]
+) -> list[Instruction]:
+    """Top-level instructions with the inner ones each invoked placed right after it."""
+    groups = meta.get("innerInstructions") if type(meta) is dict else None
+    if type(groups) is not list or not groups:
+        return top_level
+    inner_by_index: dict[int, list[Any]] = {}
+    for group in groups:
+        if type(group) is dict:
+            index, inner = group.get("index"), group.get("instructions")
+            if type(index) is int and type(inner) is list:
+                inner_by_index[index] = inner
+    ordered: list[Instruction] = []
+    for position, instruction in enumerate(top_level):
+        ordered.append(instruction)
+        for raw in inner_by_index.get(position, ()):
+            ordered.append(_json_instruction(raw, keys, 2))
+    return ordered
 
 
-def instruction_data(instruction: dict[str, Any]) -> bytes | None:
-    """The instruction data (base58 in both JSON encodings), None when absent or unreadable."""
-    raw = instruction.get("data")
-    if type(raw) is not str or len(raw) > _MAX_DATA_CHARS:
-        return None
+# --- the wire format -----------------------------------------------------------------------------
+
+
+def _compact_u16(raw: bytes, at: int) -> tuple[int, int]:
+    """A compact-u16 (1-3 bytes, 7 bits each) at `at`: (value, offset after it)."""
+    value = shift = 0
+    for _ in range(3):
+        byte = raw[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, at
+        shift += 7
+    return value, at
+
+
+def _parse_wire(raw: bytes) -> tuple[list[str], list[tuple[int, list[int], bytes]]] | None:
+    """Static keys and top-level instructions (program index, account indexes, data) of a
+    serialized transaction, legacy or v0; None when the bytes are not one."""
     try:
-        return b58decode(raw)
-    except ValueError:
+        signatures, at = _compact_u16(raw, 0)
+        at += 64 * signatures
+        if raw[at] & 0x80:  # versioned message: a version byte before the header
+            at += 1
+        at += 3  # header: required signatures, readonly signed, readonly unsigned
+        count, at = _compact_u16(raw, at)
+        if at + 32 * count + 32 > len(raw):  # keys, then the recent blockhash
+            return None
+        keys = [b58encode(raw[at + 32 * i : at + 32 * i + 32]) for i in range(count)]
+        at += 32 * count + 32
+        count, at = _compact_u16(raw, at)
+        instructions: list[tuple[int, list[int], bytes]] = []
+        for _ in range(count):
+            program = raw[at]
+            n_accounts, at = _compact_u16(raw, at + 1)
+            accounts = list(raw[at : at + n_accounts])
+            at += n_accounts
+            n_data, at = _compact_u16(raw, at)
+            data = raw[at : at + n_data]
+            at += n_data
+            if at > len(raw):
+                return None
+            instructions.append((program, accounts, data))
+        return keys, instructions
+    except IndexError:
         return None
-
-
-def cpi_events(
-    message: dict[str, Any], meta: dict[str, Any] | None, program: str, first: bytes
-) -> list[bytes]:
-    """Events `program` emitted by self-CPI, from the one starting with `first` on.
-
-    Each is returned without the CPI tag, so it starts with its discriminator like a
-    "Program data:" payload.
-    """
-    keys = account_keys(message, meta)
-    events: list[bytes] = []
-    for instruction in instructions(message, meta):
-        if program_id(instruction, keys) != program:
-            continue
-        data = instruction_data(instruction)
-        if data is None or data[:8] != EVENT_CPI_TAG:
-            continue
-        event = data[8:]
-        if events or event[:8] == first:
-            events.append(event)
-    return events
