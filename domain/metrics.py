@@ -104,8 +104,11 @@ METRICS: tuple[MetricSpec, ...] = (
     # Per launchpad: the early signs of a program upgrade the decoder has not caught up with.
     MetricSpec("sniffer_launch_partial", Counter, ("launchpad", "field"), False,
                "Launches found with a field this kind of frame carries that could not be read."),
+    MetricSpec("sniffer_launches_found", Counter, ("launchpad", "event"), False,
+               "Launches the decoder found, before dedup and filters."),
     MetricSpec("sniffer_launchpad_frames", Counter, ("launchpad",), False,
-               "Frames whose logs show an invocation of the launchpad's program."),
+               "Frames whose logs show an invocation of the launchpad's program (estimated from "
+               "every 8th frame, times 8)."),
     MetricSpec("sniffer_dead_letters", Counter, (), False,
                "Records appended to the dead-letter file."),
     # Sources that push (a websocket) or pull from a server (Redis, Kafka).
@@ -161,6 +164,7 @@ class Metrics:
     detect_to_send_seconds: Histogram
     tx_truncated: Counter
     launch_partial: Counter
+    launches_found: Counter
     launchpad_frames: Counter
     dead_letters: Counter
     source_reconnects: Counter

@@ -162,13 +162,17 @@ class TokenDraw:
 
 @dataclass(frozen=True, slots=True)
 class SyntheticLaunch:
-    """A launch as a launchpad's encoder writes it: the top-level instructions of its
-    transaction as invocation trees (rendered into log lines by `solwire.logs.render_logs`),
-    and the launch instruction itself (for formats that carry instructions)."""
+    """A launch as a launchpad's encoder writes it.
+
+    `invokes`: the top-level instructions of its transaction as invocation trees (rendered into
+    log lines by `solwire.logs.render_logs`), the launch among them. `instructions`: the same
+    transaction's instructions in execution order with their depth, inner ones (a self-CPI
+    event, say) included, for the frame formats that carry instructions. `from_logs` /
+    `from_instruction`: what a correct decoder reports from a logs-only frame / from a full one.
+    """
 
     invokes: tuple[Invoke, ...]
-    instruction: Instruction
-    #: What a correct decoder reports from the logs alone / from the full transaction.
+    instructions: tuple[Instruction, ...]
     from_logs: FoundLaunch
     from_instruction: FoundLaunch
 
