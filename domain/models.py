@@ -20,7 +20,6 @@ import orjson
 # knowledge, defined in solwire's registry; re-exported because every record here is labelled
 # with them.
 from solwire.launchpads import CREATE as CREATE
-from solwire.launchpads import NAMES as LAUNCHPADS
 from solwire.launchpads import POOL as POOL
 from solwire.programs import PUMP_FUN as PUMP_FUN
 from solwire.programs import PUMP_SWAP as PUMP_SWAP

@@ -36,6 +36,7 @@ from solwire.events import (
     encode_ray_swap_base_in_log,
 )
 from solwire.frames import instruction_error, logs_notification
+from solwire.launchpads import CREATE, POOL
 from solwire.logs import Invoke, initialize2_line, render_logs, truncate_logs
 from solwire.programs import LAMPORTS_PER_SOL, PUMP_FUN, RAYDIUM_AMM_V4, TOKEN_2022_PROGRAM
 
@@ -212,10 +213,13 @@ def pump_launch(
         first = logs.index("Program log: Instruction: " + instruction)
         data = next(i for i, line in enumerate(logs) if line.startswith("Program data: "))
         logs = truncate_logs(logs, rng.randrange(first + 1, data + 1))
-        truth = LaunchTruth(launchpad=PUMP_FUN, instruction=instruction, truncated=True)
+        truth = LaunchTruth(
+            launchpad=PUMP_FUN, event=CREATE, instruction=instruction, truncated=True
+        )
     else:
         truth = LaunchTruth(
             launchpad=PUMP_FUN,
+            event=CREATE,
             instruction=instruction,
             mint=b58encode(mint),
             creator=b58encode(creator),
@@ -261,7 +265,7 @@ def raydium_init(
         instructions = shapes.raydium_initialize2(arguments, init_log, extra)
         limit = 800_000
     logs = render_logs(instructions, limit)
-    truth = LaunchTruth(launchpad=RAYDIUM_AMM_V4, instruction="initialize2")
+    truth = LaunchTruth(launchpad=RAYDIUM_AMM_V4, event=POOL, instruction="initialize2")
     return _frame(index, kind, signature, slot, err, logs, subscription, truth)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from solwire.launches import FoundLaunch
+from solwire.launchpads import FoundLaunch
 
 # --- frame kinds -----------------------------------------------------------------------------
 
