@@ -28,24 +28,32 @@ import struct
 from dataclasses import dataclass
 
 from solwire.base58 import b58decode, b58encode
-from solwire.borsh import BorshReader, EndOfData
+from solwire.borsh import BorshReader, EndOfData, borsh_string
+from solwire.events import CreateEvent as CreateEventLayout
+from solwire.events import TradeEvent as TradeEventLayout
 from solwire.launchpads._base import (
     CREATE,
     FoundLaunch,
     InstructionContext,
     Launchpad,
     LogLaunch,
+    SyntheticLaunch,
+    TokenDraw,
     UndecodableEvent,
     anchor_event,
     anchor_instruction,
 )
+from solwire.logs import Invoke, program_data_line, program_log
 from solwire.programs import (
     EVENT_CPI_TAG,
     LAMPORTS_PER_SOL,
     PUMP_FUN,
     PUMP_FUN_PROGRAM,
+    SYSTEM_PROGRAM,
+    TOKEN_2022_PROGRAM,
     WRAPPED_SOL,
 )
+from solwire.txmodel import Instruction
 
 __all__ = ["CREATE_EVENT", "CREATE_IX", "CREATE_V2_IX", "LAUNCHPAD", "TRADE_EVENT"]
 
@@ -237,16 +245,15 @@ def decode_instruction(context: InstructionContext) -> FoundLaunch | None:
     mint_key = instruction.account(_MINT_ACCOUNT)
     user_key = instruction.account(user_account)
 
+    # The second witness: the CreateEvent as the logs print it (base64, cheap), else its
+    # self-CPI copy (base58 inside the instruction list, costly, but immune to log truncation).
     witness = context.witness()
     create_event: bytes | None = None
-    for cpi_event in context.cpi_events():
-        if cpi_event[:8] == CREATE_EVENT:
-            create_event = cpi_event
-            break
     log_trades: list[bytes] = []
     if witness is not None:
-        from_logs, log_trades, _ = _events_from_logs(witness)
-        create_event = create_event or from_logs
+        create_event, log_trades, _ = _events_from_logs(witness)
+    if create_event is None:
+        create_event = next((e for e in context.cpi_events() if e[:8] == CREATE_EVENT), None)
     event = _read_create_event(create_event) if create_event is not None else _CreateEvent()
 
     partial: list[str] = []
@@ -345,6 +352,89 @@ def _found(
     )
 
 
+# --- the synthetic source's encoder -------------------------------------------------------------
+
+
+def synthetic(draw: TokenDraw) -> SyntheticLaunch:
+    """A ``create_v2`` and the creator's first buy, shaped like a 2026 mainnet capture: the
+    create's frame logs its line, runs the system and Token-2022 programs, prints the
+    CreateEvent and emits it again by self-CPI; the buy does the same with its TradeEvent."""
+    keys = [draw.keys() for _ in range(14)]
+    mint, user = draw.mint, draw.creator
+    quote_is_sol = b58encode(draw.quote_mint) == WRAPPED_SOL
+    event = CreateEventLayout(
+        draw.name, draw.symbol, draw.uri, mint, keys[1], user, creator=user,
+        timestamp=draw.timestamp, token_program=_TOKEN_2022,
+        quote_mint=bytes(32) if quote_is_sol else draw.quote_mint,
+    ).encode()  # fmt: skip
+    lamports = draw.initial_buy_lamports
+    trade = TradeEventLayout(
+        mint, lamports, lamports * 30, True, user, draw.timestamp, 30 * LAMPORTS_PER_SOL,
+        1_073_000_000_000_000, lamports, 793_100_000_000_000,
+    ).encode()  # fmt: skip
+    create_data = (
+        CREATE_V2_IX
+        + borsh_string(draw.name)
+        + borsh_string(draw.symbol)
+        + borsh_string(draw.uri)
+        + user
+        + b"\x00"  # is_mayhem_mode; the trailing optionals omitted, as on about half of mainnet
+    )
+    names = [b58encode(k) for k in keys]
+    create_accounts = [b58encode(mint), names[0], names[1], names[2], names[3], b58encode(user),
+                       SYSTEM_PROGRAM, TOKEN_2022_PROGRAM, names[4], names[5], names[6],
+                       names[7], names[8], names[9], names[10], PUMP_FUN_PROGRAM]  # fmt: skip
+    buy_accounts = [names[3], names[11], b58encode(mint), names[1], names[2], names[12],
+                    b58encode(user), SYSTEM_PROGRAM, TOKEN_2022_PROGRAM, names[13],
+                    names[10], PUMP_FUN_PROGRAM]  # fmt: skip
+    cost = 120_000 + draw.variation % 5000
+    create = Invoke(
+        PUMP_FUN_PROGRAM,
+        (
+            program_log("Instruction: CreateV2"),
+            Invoke(SYSTEM_PROGRAM),
+            Invoke(TOKEN_2022_PROGRAM, (program_log("Instruction: InitializeMint2"),), 1940),
+            program_data_line(event),
+            Invoke(PUMP_FUN_PROGRAM, (), 2000),
+        ),
+        cost,
+    )
+    buy = Invoke(
+        PUMP_FUN_PROGRAM,
+        (
+            program_log("Instruction: Buy"),
+            Invoke(SYSTEM_PROGRAM),
+            program_data_line(trade),
+            Invoke(PUMP_FUN_PROGRAM, (), 2000),
+        ),
+        40_000 + draw.variation % 3000,
+    )
+    instructions = (
+        Instruction(PUMP_FUN_PROGRAM, create_accounts, create_data, 1),
+        Instruction(SYSTEM_PROGRAM, [b58encode(user), b58encode(mint)], bytes(12), 2),
+        Instruction(TOKEN_2022_PROGRAM, [b58encode(mint)], bytes((20,)), 2),
+        Instruction(PUMP_FUN_PROGRAM, [names[10]], EVENT_CPI_TAG + event, 2),
+        Instruction(PUMP_FUN_PROGRAM, buy_accounts, anchor_instruction("buy") + bytes(17), 1),
+        Instruction(SYSTEM_PROGRAM, [b58encode(user), names[1]], bytes(12), 2),
+        Instruction(PUMP_FUN_PROGRAM, [names[10]], EVENT_CPI_TAG + trade, 2),
+    )
+    expected = FoundLaunch(
+        launchpad=PUMP_FUN,
+        event=CREATE,
+        mint=b58encode(mint),
+        quote_mint=b58encode(draw.quote_mint),
+        creator=b58encode(user),
+        name=draw.name,
+        symbol=draw.symbol,
+        uri=draw.uri,
+        initial_buy_sol=lamports / LAMPORTS_PER_SOL if quote_is_sol else None,
+    )
+    return SyntheticLaunch((create, buy), instructions, expected, expected)
+
+
+_TOKEN_2022 = b58decode(TOKEN_2022_PROGRAM)
+
+
 LAUNCHPAD = Launchpad(
     name=PUMP_FUN,
     program=PUMP_FUN_PROGRAM,
@@ -352,4 +442,5 @@ LAUNCHPAD = Launchpad(
     launch_lines=LAUNCH_LINES,
     decode_instruction=decode_instruction,
     decode_logs=decode_logs,
+    synthetic=synthetic,
 )

@@ -16,6 +16,7 @@ CreatePoolEvent: timestamp i64, index u16, creator, base_mint, quote_mint, ... (
 from __future__ import annotations
 
 import binascii
+import struct
 
 from solwire.base58 import b58encode
 from solwire.borsh import BorshReader, EndOfData
@@ -25,11 +26,21 @@ from solwire.launchpads._base import (
     InstructionContext,
     Launchpad,
     LogLaunch,
+    SyntheticLaunch,
+    TokenDraw,
     anchor_event,
     anchor_instruction,
 )
-from solwire.programs import PUMP_SWAP, PUMP_SWAP_PROGRAM
+from solwire.logs import Invoke, program_data_line, program_log
+from solwire.programs import (
+    EVENT_CPI_TAG,
+    PUMP_FUN_PROGRAM,
+    PUMP_SWAP,
+    PUMP_SWAP_PROGRAM,
+    SYSTEM_PROGRAM,
+)
 from solwire.quotes import KNOWN_QUOTES
+from solwire.txmodel import Instruction
 
 __all__ = ["CREATE_POOL_EVENT", "CREATE_POOL_IX", "LAUNCHPAD"]
 
@@ -124,6 +135,60 @@ def _found(
     )
 
 
+# --- the synthetic source's encoder -------------------------------------------------------------
+
+#: pump.fun's migration instruction (``migrate``): how a graduation reaches PumpSwap.
+_MIGRATE_IX = anchor_instruction("migrate")
+
+
+def encode_create_pool_event(
+    timestamp: int, creator: bytes, base_mint: bytes, quote_mint: bytes, base: int, quote: int
+) -> bytes:
+    """The head of a CreatePoolEvent: timestamp, index, creator, base, quote, decimals, amounts."""
+    return (
+        CREATE_POOL_EVENT
+        + struct.pack("<qH", timestamp, 0)
+        + creator
+        + base_mint
+        + quote_mint
+        + struct.pack("<BBQQ", 6, 9, base, quote)
+    )
+
+
+def synthetic(draw: TokenDraw) -> SyntheticLaunch:
+    """A graduation: pump.fun's ``migrate`` calls PumpSwap's ``create_pool`` at depth 2 for the
+    draw's mint (base) against its quote; the pool logs its line and the CreatePoolEvent."""
+    keys = [b58encode(draw.keys()) for _ in range(8)]
+    base_amount, quote_amount = 206_900_000_000_000, 84_990_359_651 + draw.variation % 10**6
+    event = encode_create_pool_event(
+        draw.timestamp, draw.creator, draw.mint, draw.quote_mint, base_amount, quote_amount
+    )
+    mint, quote, creator = b58encode(draw.mint), b58encode(draw.quote_mint), b58encode(draw.creator)
+    pool_accounts = [keys[0], keys[1], creator, mint, quote, keys[2], keys[3], keys[4], keys[5]]
+    pool_data = CREATE_POOL_IX + struct.pack("<HQQ", 0, base_amount, quote_amount) + draw.creator
+    create_pool = Invoke(
+        PUMP_SWAP_PROGRAM,
+        (
+            program_log("Instruction: CreatePool"),
+            Invoke(SYSTEM_PROGRAM),
+            program_data_line(event),
+            Invoke(PUMP_SWAP_PROGRAM, (), 2000),
+        ),
+        60_000 + draw.variation % 4000,
+    )
+    migrate = Invoke(PUMP_FUN_PROGRAM, (program_log("Instruction: Migrate"), create_pool), 30_000)
+    instructions = (
+        Instruction(PUMP_FUN_PROGRAM, [keys[6], mint, keys[7]], _MIGRATE_IX, 1),
+        Instruction(PUMP_SWAP_PROGRAM, pool_accounts, pool_data, 2),
+        Instruction(SYSTEM_PROGRAM, [creator, keys[0]], bytes(12), 3),
+        Instruction(PUMP_SWAP_PROGRAM, [keys[5]], EVENT_CPI_TAG + event, 3),
+    )
+    expected = FoundLaunch(
+        launchpad=PUMP_SWAP, event=POOL, mint=mint, quote_mint=quote, creator=creator
+    )
+    return SyntheticLaunch((migrate,), instructions, expected, expected)
+
+
 LAUNCHPAD = Launchpad(
     name=PUMP_SWAP,
     program=PUMP_SWAP_PROGRAM,
@@ -131,4 +196,5 @@ LAUNCHPAD = Launchpad(
     launch_lines=LAUNCH_LINES,
     decode_instruction=decode_instruction,
     decode_logs=decode_logs,
+    synthetic=synthetic,
 )

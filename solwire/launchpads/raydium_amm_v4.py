@@ -13,16 +13,23 @@ guessed. ``initial_buy_sol`` stays None: initialize2 deposits pool liquidity, it
 
 from __future__ import annotations
 
+import struct
+
+from solwire.base58 import b58encode
+from solwire.events import encode_ray_init_log
 from solwire.launchpads._base import (
     POOL,
     FoundLaunch,
     InstructionContext,
     Launchpad,
     LogLaunch,
+    SyntheticLaunch,
+    TokenDraw,
 )
-from solwire.logs import INITIALIZE2_PREFIX
-from solwire.programs import RAYDIUM_AMM_V4, RAYDIUM_AMM_V4_PROGRAM
+from solwire.logs import INITIALIZE2_PREFIX, Invoke, initialize2_line, program_log, ray_log_line
+from solwire.programs import RAYDIUM_AMM_V4, RAYDIUM_AMM_V4_PROGRAM, SYSTEM_PROGRAM, TOKEN_PROGRAM
 from solwire.quotes import token_and_quote
+from solwire.txmodel import Instruction
 
 __all__ = ["INITIALIZE2_TAG", "LAUNCHPAD"]
 
@@ -61,6 +68,53 @@ def decode_instruction(context: InstructionContext) -> FoundLaunch | None:
     )
 
 
+# --- the synthetic source's encoder -------------------------------------------------------------
+
+
+def synthetic(draw: TokenDraw) -> SyntheticLaunch:
+    """An ``initialize2`` opening a pool of the draw's mint (coin) against its quote (pc): the
+    argument print, the ``ray_log`` InitLog, the token and system programs it invokes."""
+    keys = [b58encode(draw.keys()) for _ in range(16)]
+    mint, quote, creator = b58encode(draw.mint), b58encode(draw.quote_mint), b58encode(draw.creator)
+    pc_amount = 80 * 10**9 + draw.variation % 10**9
+    coin_amount = 200_000_000 * 10**6
+    arguments = initialize2_line(254, 0, pc_amount, coin_amount)
+    init_log = encode_ray_init_log(
+        0, 9, 6, 1_000_000, 1_000_000, pc_amount, coin_amount, draw.keys()
+    )
+    accounts = [*keys[:8], mint, quote, *keys[8:15], creator, keys[15], SYSTEM_PROGRAM, RENT]
+    data = struct.pack("<BBQQQ", INITIALIZE2_TAG, 254, 0, pc_amount, coin_amount)
+    invoke = Invoke(
+        RAYDIUM_AMM_V4_PROGRAM,
+        (
+            arguments,
+            Invoke(SYSTEM_PROGRAM),
+            Invoke(TOKEN_PROGRAM, (program_log("Instruction: InitializeAccount"),), 3_000),
+            Invoke(TOKEN_PROGRAM, (program_log("Instruction: MintTo"),), 4_500),
+            ray_log_line(init_log),
+        ),
+        90_000 + draw.variation % 4000,
+    )
+    token, quote_mint = token_and_quote(mint, quote)
+    instructions = (
+        Instruction(RAYDIUM_AMM_V4_PROGRAM, accounts, data, 1),
+        Instruction(SYSTEM_PROGRAM, [creator, keys[4]], bytes(12), 2),
+        Instruction(TOKEN_PROGRAM, [keys[6], mint], bytes((1,)), 2),
+        Instruction(TOKEN_PROGRAM, [keys[5], keys[7]], bytes((7,)), 2),
+    )
+    return SyntheticLaunch(
+        (invoke,),
+        instructions,
+        FoundLaunch(launchpad=RAYDIUM_AMM_V4, event=POOL),
+        FoundLaunch(
+            launchpad=RAYDIUM_AMM_V4, event=POOL, mint=token, quote_mint=quote_mint, creator=creator
+        ),
+    )
+
+
+RENT = "SysvarRent111111111111111111111111111111111"
+
+
 LAUNCHPAD = Launchpad(
     name=RAYDIUM_AMM_V4,
     program=RAYDIUM_AMM_V4_PROGRAM,
@@ -69,4 +123,5 @@ LAUNCHPAD = Launchpad(
     launch_prefixes=(INITIALIZE2_PREFIX,),
     decode_instruction=decode_instruction,
     decode_logs=decode_logs,
+    synthetic=synthetic,
 )

@@ -84,9 +84,7 @@ def test_real_tx_decodes_as_the_manifest_says(
         assert outcome.platform == (entry["platform"] if full else None)
 
 
-@pytest.mark.parametrize(
-    "fmt", [f for f in sorted(FULL_FORMATS) if f != "getTransaction-base64"]
-)
+@pytest.mark.parametrize("fmt", [f for f in sorted(FULL_FORMATS) if f != "getTransaction-base64"])
 def test_a_full_frame_reads_the_launch_from_the_instruction_when_the_logs_are_gone(
     fmt: str,
 ) -> None:
