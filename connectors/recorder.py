@@ -20,10 +20,16 @@ from connectors._support.append_file import CountedLines
 from connectors._support.wrapped_source import WrappedPartition, WrappedSource
 from domain.metrics import Metrics
 from domain.models import RawFrame
+from solwire.txmodel import Transaction
 
 
-def as_line(payload: bytes | str) -> bytes:
+def as_line(payload: bytes | str | Transaction) -> bytes:
     """The frame as one line (without the newline)."""
+    if isinstance(payload, Transaction):
+        # A binary source's ready-made transaction knows its recording format (the yellowstone
+        # source's: the update's canonical JSON).
+        line: bytes = payload.record_line()  # type: ignore[attr-defined]
+        return line
     data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else payload
     if b"\n" not in data and b"\r" not in data:
         return data

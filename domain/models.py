@@ -25,6 +25,7 @@ from solwire.launchpads import POOL as POOL
 from solwire.programs import PUMP_FUN as PUMP_FUN
 from solwire.programs import PUMP_SWAP as PUMP_SWAP
 from solwire.programs import RAYDIUM_AMM_V4 as RAYDIUM_AMM_V4
+from solwire.txmodel import Transaction
 
 #: Chain time per slot, in seconds. Anything that must be reproducible run after run counts time
 #: as slots x this, never in wall-clock seconds.
@@ -46,12 +47,13 @@ DeadLetterWriter = Callable[[list[bytes]], None]
 class RawFrame:
     """One frame as a source received it, before any parsing (treat it as immutable).
 
-    ``payload`` is the JSON text exactly as it came off the wire or out of the file.
+    ``payload`` is the JSON text exactly as it came off the wire or out of the file, or the
+    `Transaction` a binary source (gRPC) built from what it received.
     ``arrived_at`` is when the source received it: staleness and detect-to-send latency count
     from here.
     """
 
-    payload: bytes | str
+    payload: bytes | str | Transaction
     arrived_at: float
     #: The name of the source that received it (the ``source`` output field).
     source: str = ""

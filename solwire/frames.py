@@ -5,7 +5,9 @@ A frame is one JSON document in one of the formats the contract lists as the dec
 - a JSON-RPC ``logsNotification`` (also its bare ``params.result``, i.e. ``{"context", "value"}``);
 - a Helius ``transactionNotification`` (also its bare ``params.result``);
 - a ``getTransaction`` response, with or without its JSON-RPC envelope, in ``jsonParsed``,
-  ``json`` or ``base64`` encoding.
+  ``json`` or ``base64`` encoding;
+- a Yellowstone ``SubscribeUpdate`` holding a transaction, in protobuf's canonical JSON mapping
+  (`solwire.yellowstone_json`), and the `Transaction` a gRPC source built itself.
 
 `read_frame` parses the text ONCE and returns the project's `Transaction` model; for a frame that
 carries the transaction itself, its instructions are read from the parsed document only when
@@ -22,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from solwire import yellowstone_json
 from solwire.base58 import b58encode
 from solwire.instructions import json_loader, wire_loader
 from solwire.txmodel import InstructionLoader, Transaction
@@ -69,8 +72,12 @@ class FrameError(Exception):
         self.detail = detail
 
 
-def read_frame(payload: bytes | str) -> Transaction:
-    """Parse one frame. Raises `FrameError` for anything that is not a transaction frame."""
+def read_frame(payload: bytes | str | Transaction) -> Transaction:
+    """Parse one frame. Raises `FrameError` for anything that is not a transaction frame.
+
+    A binary source (gRPC) builds the `Transaction` itself: it passes through as it is."""
+    if isinstance(payload, Transaction):
+        return payload
     try:
         doc = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
@@ -141,8 +148,18 @@ def _bare_result(obj: dict[str, Any]) -> Transaction:
     inner = obj.get("transaction")
     if type(inner) is dict and "meta" in inner:
         return _helius_result(obj)
+    if type(inner) is dict and yellowstone_json.is_subscribe_update(obj):
+        return _subscribe_update(obj)
     keys = _show(list(obj)[:8])
     raise FrameError(NOT_A_TRANSACTION, f"object with keys {keys} is no transaction")
+
+
+def _subscribe_update(doc: dict[str, Any]) -> Transaction:
+    """A Yellowstone ``SubscribeUpdate`` in protobuf's JSON mapping (record mode's gRPC format)."""
+    try:
+        return yellowstone_json.read_subscribe_update(doc)
+    except yellowstone_json.YellowstoneJsonError as exc:
+        raise FrameError(exc.reason, exc.detail) from None
 
 
 def _params_result(doc: dict[str, Any]) -> dict[str, Any]:
