@@ -102,7 +102,9 @@ class SnifferConfig(BaseSettings):
     graceful_shutdown_timeout_ms: int = Field(5000, gt=0)
 
     # --- sources ---
-    source: Literal["synthetic", "replay", "solana_ws", "redis", "kafka"] = "synthetic"
+    source: Literal["synthetic", "replay", "solana_ws", "redis", "kafka", "yellowstone"] = (
+        "synthetic"
+    )
     synthetic_rate: float = Field(200.0, ge=0, allow_inf_nan=False)
     synthetic_launch_ratio: float = Field(0.01, ge=0, le=1)
     synthetic_total: int | None = Field(None, ge=0)
@@ -130,6 +132,19 @@ class SnifferConfig(BaseSettings):
     source_topic: str = Field("sniffer.frames", min_length=1)
     source_group: str = Field("sniffer", min_length=1)
     record_path: Path | None = None
+
+    # --- the yellowstone source (Yellowstone / Geyser gRPC) ---
+    grpc_url: SecretStr | None = Field(
+        None, description="http://host:port (plaintext) or https://host[:port] (TLS)"
+    )
+    grpc_token: SecretStr | None = Field(None, description="sent as x-token; never logged")
+    grpc_programs: list[str] = Field(
+        default_factory=list,
+        description="account_include of the subscription; empty = the programs of `launchpads`",
+    )
+    grpc_commitment: Literal["processed", "confirmed", "finalized"] = "processed"
+    grpc_silence_timeout_s: float = Field(30.0, gt=0, allow_inf_nan=False)
+    grpc_max_message_bytes: int = Field(64 * 1024 * 1024, ge=4 * 1024 * 1024, le=2**31 - 1)
 
     # --- sinks ---
     sink: Literal["stdout", "jsonl", "null", "redis", "webhook", "kafka"] = "stdout"
@@ -197,6 +212,14 @@ class SnifferConfig(BaseSettings):
     def _programs_not_empty(cls, programs: list[str]) -> list[str]:
         if not programs:
             raise ValueError("at least one program id is needed")
+        return programs
+
+    @field_validator("grpc_programs")
+    @classmethod
+    def _grpc_programs_are_keys(cls, programs: list[str]) -> list[str]:
+        for program in programs:
+            if not _BASE58_KEY.fullmatch(program):
+                raise ValueError(f"{program!r} is not a base58 program id")
         return programs
 
     @model_validator(mode="after")
@@ -297,6 +320,7 @@ def _cross_field_problems(values: Mapping[str, Any]) -> list[str]:
     if sink in ("redis", "webhook", "kafka") and values.get("sink_url") is None:
         problems.append(f"sink={sink} needs sink_url")
     problems += _address_problems(values)
+    problems += _grpc_problems(values)
     try:
         low = values.get("filter_min_initial_buy_sol")
         high = values.get("filter_max_initial_buy_sol")
@@ -308,6 +332,27 @@ def _cross_field_problems(values: Mapping[str, Any]) -> list[str]:
     except (TypeError, ValueError):
         pass  # already reported as a field error
     return problems
+
+
+#: A Solana public key in base58: 32 bytes are 32 to 44 characters of the bitcoin alphabet.
+_BASE58_KEY = re.compile(r"[1-9A-HJ-NP-Za-km-z]{32,44}")
+
+
+def _grpc_problems(values: Mapping[str, Any]) -> list[str]:
+    """The yellowstone source's rules: an endpoint it can dial."""
+    url = _secret_text(values.get("grpc_url"))
+    if url is None:
+        return (
+            ["source=yellowstone needs grpc_url"] if values.get("source") == "yellowstone" else []
+        )
+    try:
+        parts = urlsplit(str(url))
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return ["grpc_url: not a usable URL"]
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ["grpc_url: must be http://host:port (plaintext) or https://host[:port] (TLS)"]
+    return []
 
 
 def _secret_text(value: Any) -> str | None:

@@ -29,6 +29,7 @@ EXTRAS = {
     "kafka": ("kafka", "confluent_kafka"),
     "webhook": ("webhook", "httpx"),
     "solana_ws": ("ws", "websockets"),
+    "yellowstone": ("grpc", "grpc"),
 }
 #: The PyPI name of each extra's module, for the message.
 _DISTRIBUTIONS = {
@@ -36,6 +37,7 @@ _DISTRIBUTIONS = {
     "confluent_kafka": "confluent-kafka",
     "httpx": "httpx",
     "websockets": "websockets",
+    "grpc": "grpcio",
 }
 
 
@@ -98,6 +100,10 @@ def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSour
         with _needs_extra("source", "kafka"):
             from connectors.kafka.source import KafkaFrameSource
         return KafkaFrameSource.from_settings(settings.kafka_source_settings(config), metrics)
+    if config.source == "yellowstone":
+        with _needs_extra("source", "yellowstone"):
+            from connectors.yellowstone.source import YellowstoneSource, exit_job
+        return YellowstoneSource(settings.yellowstone_settings(config), metrics, on_fatal=exit_job)
     raise ValueError(f"source={config.source!r}: no connector serves it")
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from connectors.redis_streams.settings import RedisSinkSettings, RedisSourceSettings
     from connectors.solana_ws.protocol import SolanaWsSettings
     from connectors.webhook import WebhookSettings
+    from connectors.yellowstone.settings import YellowstoneSettings
 
 # --- operators ---------------------------------------------------------------------------------
 
@@ -83,6 +84,32 @@ def solana_ws_settings(config: SnifferConfig) -> SolanaWsSettings:
         max_frame_bytes=config.ws_max_frame_bytes,
         reconnect_initial_s=config.ws_reconnect_initial_s,
         reconnect_max_s=max(config.ws_reconnect_max_s, config.ws_reconnect_initial_s),
+        queue_capacity=config.source_queue_capacity,
+    )
+
+
+def grpc_programs(config: SnifferConfig) -> tuple[str, ...]:
+    """``grpc_programs``, or when empty the programs of the launchpads the job detects."""
+    if config.grpc_programs:
+        return tuple(config.grpc_programs)
+    from solwire.launchpads import BY_NAME, NAMES
+
+    names = getattr(config, "launchpads", None) or NAMES
+    return tuple(dict.fromkeys(BY_NAME[name].program for name in names))
+
+
+def yellowstone_settings(config: SnifferConfig) -> YellowstoneSettings:
+    """``source=yellowstone``: the ``grpc_*`` fields and ``source_queue_capacity``."""
+    from connectors.yellowstone.settings import YellowstoneSettings
+
+    token = config.grpc_token.get_secret_value() if config.grpc_token is not None else None
+    return YellowstoneSettings(
+        url=_secret(config.grpc_url, "grpc_url"),
+        token=token or None,
+        programs=grpc_programs(config),
+        commitment=config.grpc_commitment,
+        silence_timeout_s=config.grpc_silence_timeout_s,
+        max_message_bytes=config.grpc_max_message_bytes,
         queue_capacity=config.source_queue_capacity,
     )
 
