@@ -39,3 +39,9 @@ The queue toward the dataflow holds ``source_queue_capacity`` frames and drops t
 full (``source_dropped``, ``source_queue_depth``). The partition's resume state is the highest
 slot of the frames the dataflow took: a job restarted with recovery subscribes from there.
 """
+
+import os
+
+# gRPC's C core logs connection events (GOAWAY, resets) to stderr on its own; the source reports
+# what matters through logging. An explicit GRPC_VERBOSITY still wins.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
