@@ -72,9 +72,7 @@ def test_the_job_finds_the_launches_and_records_what_replays_to_the_same(tmp_pat
     out, recording = tmp_path / "candidates.jsonl", tmp_path / "frames.jsonl"
     with YellowstoneServer(stream_all) as server:
         proc = start_job(
-            job_settings(
-                server.url, sink="jsonl", sink_path=str(out), record_path=str(recording)
-            )
+            job_settings(server.url, sink="jsonl", sink_path=str(out), record_path=str(recording))
         )
         try:
             wait_for_lines(out, len(MINTS), proc)
