@@ -305,6 +305,27 @@ def test_another_discriminator_is_no_launch_instruction(discriminator: bytes) ->
     assert found is not None and found.mint is None
 
 
+def test_without_inner_instructions_the_logged_event_is_the_second_witness() -> None:
+    # A frame whose inner instructions are missing (no self-CPI copy): the logs' event is used.
+    found = DETECTOR.find(_with_launch(inner=False))
+
+    assert found is not None
+    assert (found.mint, found.creator, found.name, found.uri) == (MINT, CREATOR, NAME, URI)
+    assert found.partial == ()
+
+
+def test_a_logged_event_of_another_pool_is_not_this_launchs_witness() -> None:
+    event = bytearray(base64.b64decode(_event_payload()))
+    event[8:40] = bytes(range(32))  # another pool_state
+    event[40:72] = bytes(range(1, 33))  # and another creator
+    logs = _logs_with_event(base64.b64encode(bytes(event)).decode())
+    found = DETECTOR.find(_with_launch(logs=logs, inner=False))
+
+    assert found is not None
+    assert found.creator == CREATOR  # the account alone: the other pool's creator is ignored
+    assert found.partial == ()
+
+
 def test_a_creator_the_event_contradicts_is_none() -> None:
     accounts = list(_real_tx()[1][0].accounts)
     accounts[1] = accounts[4]  # another key in the creator role
