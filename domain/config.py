@@ -118,6 +118,8 @@ class SnifferConfig(BaseSettings):
         False, description="use Helius transactionSubscribe (full transactions, Raydium mints)"
     )
     ws_ping_interval_s: float = Field(30.0, ge=20, le=60)
+    #: Reconnect when nothing at all (no frame, then no pong to a ping) arrived for this long.
+    ws_silence_timeout_s: float = Field(60.0, gt=0)
     ws_max_frame_bytes: int = Field(64 * 1024 * 1024, ge=32 * 1024 * 1024)
     ws_reconnect_initial_s: float = Field(0.5, gt=0)
     ws_reconnect_max_s: float = Field(30.0, gt=0)

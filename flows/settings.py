@@ -80,6 +80,7 @@ def solana_ws_settings(config: SnifferConfig) -> SolanaWsSettings:
         commitment=config.ws_commitment,
         transaction_subscribe=config.ws_transaction_subscribe,
         ping_interval_s=config.ws_ping_interval_s,
+        silence_timeout_s=config.ws_silence_timeout_s,
         max_frame_bytes=config.ws_max_frame_bytes,
         reconnect_initial_s=config.ws_reconnect_initial_s,
         reconnect_max_s=max(config.ws_reconnect_max_s, config.ws_reconnect_initial_s),

@@ -117,6 +117,8 @@ class SolanaWsSettings:
     commitment: str = "processed"
     transaction_subscribe: bool = False
     ping_interval_s: float = 30.0
+    #: Reconnect when no frame arrived for this long and a ping then gets no pong either.
+    silence_timeout_s: float = 60.0
     max_frame_bytes: int = 64 * 1024 * 1024
     reconnect_initial_s: float = 0.5
     reconnect_max_s: float = 30.0

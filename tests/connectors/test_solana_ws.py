@@ -4,7 +4,9 @@ bounded queue; and its pure helpers."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import threading
 from datetime import datetime, timezone
 
 import orjson
@@ -324,9 +326,11 @@ def test_a_full_queue_drops_the_oldest_and_counts_them() -> None:
 
 def test_next_batch_drains_in_big_batches_and_next_awake_waits_only_when_empty() -> None:
     total = MAX_BATCH + 100
+    go = threading.Event()  # frames only once the empty queue was looked at
 
     async def scenario(session: Session) -> None:
         (sub,) = await session.subscribe(1)
+        await asyncio.to_thread(go.wait, 30)
         for _ in range(total):
             await session.notify(VOTE_LOGS, sub)
         await session.hold()
@@ -338,6 +342,7 @@ def test_next_batch_drains_in_big_batches_and_next_awake_waits_only_when_empty()
         before = datetime.now(timezone.utc)
         awake = part.next_awake()
         assert awake is not None and awake.tzinfo is not None and awake > before
+        go.set()
         wait_for(lambda: part.received == total, "every frame")
         assert part.next_awake() is None  # frames are waiting: poll again at once
         assert len(part.next_batch()) == MAX_BATCH
