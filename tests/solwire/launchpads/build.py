@@ -29,6 +29,7 @@ from solwire.base58 import b58decode, b58encode
 from solwire.detect import Detector
 from solwire.launchpads._base import FoundLaunch, SyntheticLaunch, TokenDraw
 from solwire.logs import Invoke, render_logs
+from solwire.programs import EVENT_CPI_TAG
 from solwire.quotes import WRAPPED_SOL
 from solwire.txmodel import Instruction
 from tests.real_txs import FRAME_FORMATS, FULL_FORMATS
@@ -40,15 +41,20 @@ __all__ = [
     "FULL_FORMATS",
     "JSON_FORMATS",
     "Ix",
+    "cpi_event",
     "decode",
+    "decode_all",
     "found",
     "frames",
     "get_transaction",
     "key",
     "logs_of",
+    "moved_result",
+    "replaced",
     "signature",
     "synthetic_result",
     "token_draw",
+    "top_level",
 ]
 
 #: Formats that write the ``json`` message as it is, so broken indexes survive into the frame.
@@ -252,3 +258,71 @@ def synthetic_result(
         loaded_readonly=loaded_readonly,
         drop_lookup_tables=drop_lookup_tables,
     )
+
+
+def moved_result(launch: SyntheticLaunch, name: str, source: str, target: str) -> dict[str, Any]:
+    """The launch as if program `target` had run it instead of `source`: instructions, accounts
+    and log lines rewritten (how a discriminator collision between two programs looks)."""
+    moved = [
+        Ix(
+            target if ix.program == source else ix.program,
+            [target if account == source else account for account in ix.accounts],
+            ix.data,
+            ix.depth,
+        )
+        for ix in map(Ix.of, launch.instructions)
+    ]
+    result = synthetic_result(launch, name, instructions=moved)
+    meta = result["meta"]
+    meta["logMessages"] = [line.replace(source, target) for line in meta["logMessages"]]
+    return result
+
+
+_KEEP: Any = object()
+
+
+def top_level(launch: SyntheticLaunch, program: str) -> Instruction:
+    """The launch's own instruction: the first top-level one of `program`."""
+    return next(i for i in launch.instructions if i.program == program and i.depth == 1)
+
+
+def cpi_event(launch: SyntheticLaunch, program: str) -> Instruction:
+    """The launch's self-CPI event instruction (data = CPI tag + event)."""
+    return next(i for i in launch.instructions if i.program == program and i.depth > 1)
+
+
+def replaced(
+    launch: SyntheticLaunch,
+    program: str,
+    *,
+    accounts: Sequence[str | int] = _KEEP,
+    data: bytes = _KEEP,
+    event: bytes | None = _KEEP,
+) -> list[Ix]:
+    """The launch's instructions with its own instruction's accounts / data replaced, and its
+    self-CPI event replaced (bytes after the CPI tag) or dropped (None)."""
+    launch_ix = top_level(launch, program)
+    event_ix = next((i for i in launch.instructions if i.program == program and i.depth > 1), None)
+    out: list[Ix] = []
+    for ix in launch.instructions:
+        built = Ix.of(ix)
+        if ix is launch_ix:
+            built = Ix(
+                ix.program,
+                built.accounts if accounts is _KEEP else accounts,
+                built.data if data is _KEEP else data,
+                ix.depth,
+            )
+        elif ix is event_ix and event is not _KEEP:
+            if event is None:
+                continue
+            built = Ix(ix.program, built.accounts, EVENT_CPI_TAG + event, ix.depth)
+        out.append(built)
+    return out
+
+
+def decode_all(
+    result: dict[str, Any], formats: Iterable[str] = JSON_FORMATS
+) -> set[FoundLaunch | None]:
+    """What detection finds in `result` in each of `formats` (a set: equal results collapse)."""
+    return {found(decode(payload)) for payload in frames(result, formats).values()}
