@@ -271,3 +271,11 @@ def test_broken_frames_never_raise_nor_give_a_wrong_mint() -> None:
             decoded = decode(payload)
             assert decoded is None or isinstance(decoded, Launch), decoded
             assert decoded is None or decoded.mint in (right, None)
+
+
+def test_a_full_frame_without_logs_still_reads_the_instruction() -> None:
+    """A gRPC update may come without log lines: the instruction alone names the launch."""
+    launch = pool_of(0)
+    result = synthetic_result(launch, "no logs")
+    result["meta"]["logMessages"] = []
+    assert decode_all(result, FULL_FORMATS) == {launch.from_instruction}

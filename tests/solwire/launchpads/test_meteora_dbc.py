@@ -287,3 +287,11 @@ def test_broken_frames_never_raise_nor_give_a_wrong_mint() -> None:
             assert decoded is None or decoded.mint in (right, None)
     assert EVENT_AUTHORITY in event.accounts
     assert right != USDC
+
+
+def test_a_full_frame_without_logs_still_reads_the_instruction() -> None:
+    """A gRPC update may come without log lines: the instruction alone names the launch."""
+    launch = launch_of(SPL_TOKEN.snake)
+    result = synthetic_result(launch, "no logs")
+    result["meta"]["logMessages"] = []
+    assert decode_all(result, FULL_FORMATS) == {launch.from_instruction}
