@@ -3,14 +3,10 @@ many white-label front ends, which all share one program and differ by their ``c
 
 Launch instructions (Anchor; discriminators computed, they match the shared docs' table):
 
-======================================================  ==========  ========================
-instruction                                             accounts    event (self-CPI only)
-======================================================  ==========  ========================
-``initialize_virtual_pool_with_spl_token``              16          ``EvtInitializePool``
-``initialize_virtual_pool_with_token2022``              14          ``EvtInitializePool``
-``initialize_virtual_pool_with_token2022_transfer_hook``  15        ``EvtInitializePoolWith``
-                                                                    ``TransferHook``
-======================================================  ==========  ========================
+- ``initialize_virtual_pool_with_spl_token``: 16 accounts, event ``EvtInitializePool``;
+- ``initialize_virtual_pool_with_token2022``: 14 accounts, event ``EvtInitializePool``;
+- ``initialize_virtual_pool_with_token2022_transfer_hook``: 15 accounts (transfer-hook program
+  8, payer 9), event ``EvtInitializePoolWithTransferHook``.
 
 All three start config 0 (the front end's identity), pool_authority 1 (a constant PDA shared by
 every pool: NOT a front end), creator 2 (signer), base_mint 3 (the new token), quote_mint 4,
