@@ -87,6 +87,10 @@ def _known_launchpad(name: str) -> str:
     return name
 
 
+#: Each name checked on its own, so that each unknown one is its own problem line.
+_LaunchpadNames = Annotated[list[Annotated[str, AfterValidator(_known_launchpad)]], NoDecode]
+
+
 def _default_ws_programs(data: dict[str, Any]) -> list[str]:
     # `launchpads` is validated first (it is declared first); when it failed, its own error is
     # reported and the default here does not matter.
@@ -126,9 +130,7 @@ class SnifferConfig(BaseSettings):
     # --- detection ---
     #: Names of the launchpad registry; the environment gives them as a JSON list or joined by
     #: commas (NoDecode: the field's own validator parses the text, not pydantic-settings).
-    launchpads: Annotated[
-        list[Annotated[str, AfterValidator(_known_launchpad)]], NoDecode
-    ] = Field(default_factory=lambda: list(NAMES))
+    launchpads: _LaunchpadNames = Field(default_factory=lambda: list(NAMES))
 
     # --- sources ---
     source: Literal["synthetic", "replay", "solana_ws", "redis", "kafka"] = "synthetic"
@@ -235,7 +237,8 @@ class SnifferConfig(BaseSettings):
             try:
                 return json.loads(text)
             except ValueError:
-                raise ValueError("not a JSON list of names (or give names joined by commas)")
+                problem = "not a JSON list of names (or give names joined by commas)"
+                raise ValueError(problem) from None
         return [name for name in (part.strip() for part in text.split(",")) if name]
 
     @field_validator("launchpads")
