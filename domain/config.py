@@ -192,7 +192,7 @@ class SnifferConfig(BaseSettings):
 
     # --- dedup ---
     dedup_capacity: int = Field(
-        100_000, gt=0, description="signatures and mints remembered (each) for deduplication"
+        100_000, gt=0, description="signatures and (mint, event) pairs remembered (each) for dedup"
     )
 
     # --- filters: all off by default, so every successful launch becomes a candidate ---

@@ -91,8 +91,8 @@ def check_cluster(
     assert total["candidates_sent"] == len(candidates)
     signatures = [c["signature"] for c in candidates]
     assert len(signatures) == len(set(signatures)), "a signature became a candidate twice"
-    mints = [c["mint"] for c in candidates if c["mint"] is not None]
-    assert len(mints) == len(set(mints)), "a mint became a candidate twice"
+    pairs = [(c["mint"], c["event"]) for c in candidates if c["mint"] is not None]
+    assert len(pairs) == len(set(pairs)), "a (mint, event) pair became a candidate twice"
     assert by_signature(candidates) == by_signature(reference.candidates)
 
 
