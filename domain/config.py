@@ -15,15 +15,17 @@ connectors take the values as given (flows/settings.py hands each one its share)
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     Field,
     SecretStr,
     ValidationError,
@@ -32,12 +34,13 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
 )
 
-from solwire.programs import KNOWN_LAUNCHPAD_PROGRAMS
+from solwire.launchpads import BY_NAME, NAMES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -71,6 +74,29 @@ PRESETS: dict[str, dict[str, Any]] = {
 DEFAULT_METRICS_PORT = 9464
 
 
+def launchpad_programs(names: Iterable[str]) -> list[str]:
+    """The program ids of the named launchpads, in the order given, each once: what the
+    ``solana_ws`` source subscribes to by default."""
+    return list(dict.fromkeys(BY_NAME[name].program for name in names))
+
+
+def _known_launchpad(name: str) -> str:
+    name = name.strip().lower()
+    if name not in BY_NAME:
+        raise ValueError(f"not a launchpad; choose from {', '.join(NAMES)}")
+    return name
+
+
+#: Each name checked on its own, so that each unknown one is its own problem line.
+_LaunchpadNames = Annotated[list[Annotated[str, AfterValidator(_known_launchpad)]], NoDecode]
+
+
+def _default_ws_programs(data: dict[str, Any]) -> list[str]:
+    # `launchpads` is validated first (it is declared first); when it failed, its own error is
+    # reported and the default here does not matter.
+    return launchpad_programs(data.get("launchpads", NAMES))
+
+
 class ConfigError(Exception):
     """The configuration is unusable; `problems` holds one human-readable line per problem."""
 
@@ -101,6 +127,11 @@ class SnifferConfig(BaseSettings):
     batch_send_mode: Literal["sync", "async"] = "sync"
     graceful_shutdown_timeout_ms: int = Field(5000, gt=0)
 
+    # --- detection ---
+    #: Names of the launchpad registry; the environment gives them as a JSON list or joined by
+    #: commas (NoDecode: the field's own validator parses the text, not pydantic-settings).
+    launchpads: _LaunchpadNames = Field(default_factory=lambda: list(NAMES))
+
     # --- sources ---
     source: Literal["synthetic", "replay", "solana_ws", "redis", "kafka"] = "synthetic"
     synthetic_rate: float = Field(200.0, ge=0, allow_inf_nan=False)
@@ -112,7 +143,8 @@ class SnifferConfig(BaseSettings):
     replay_rate: float = Field(0.0, ge=0)
     replay_partitions: int = Field(1, gt=0, le=1024)
     ws_url: SecretStr | None = None
-    ws_programs: list[str] = Field(default_factory=lambda: list(KNOWN_LAUNCHPAD_PROGRAMS))
+    #: Default: the programs of every launchpad in `launchpads`.
+    ws_programs: list[str] = Field(default_factory=_default_ws_programs)
     ws_commitment: Literal["processed", "confirmed", "finalized"] = "processed"
     ws_transaction_subscribe: bool = Field(
         False, description="use Helius transactionSubscribe (full transactions, Raydium mints)"
@@ -160,7 +192,7 @@ class SnifferConfig(BaseSettings):
 
     # --- dedup ---
     dedup_capacity: int = Field(
-        100_000, gt=0, description="signatures and mints remembered (each) for deduplication"
+        100_000, gt=0, description="signatures and (mint, event) pairs remembered (each) for dedup"
     )
 
     # --- filters: all off by default, so every successful launch becomes a candidate ---
@@ -193,6 +225,28 @@ class SnifferConfig(BaseSettings):
             except re.error as exc:
                 raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
         return patterns
+
+    @field_validator("launchpads", mode="before")
+    @classmethod
+    def _names_from_text(cls, value: Any) -> Any:
+        """A JSON list or comma-separated names (from the environment); a list (TOML) as is."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                problem = "not a JSON list of names (or give names joined by commas)"
+                raise ValueError(problem) from None
+        return [name for name in (part.strip() for part in text.split(",")) if name]
+
+    @field_validator("launchpads")
+    @classmethod
+    def _some_launchpads(cls, names: list[str]) -> list[str]:
+        if not names:
+            raise ValueError(f"at least one launchpad is needed; choose from {', '.join(NAMES)}")
+        return list(dict.fromkeys(names))
 
     @field_validator("ws_programs")
     @classmethod
@@ -373,7 +427,11 @@ def _with_environ(environ: Mapping[str, str], merged: dict[str, Any]) -> Sniffer
 def _describe(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors(include_url=False):
-        loc = ".".join(str(part) for part in error["loc"]) or "configuration"
+        if error["type"] == "default_factory_not_called":
+            continue  # a default derived from a field that failed: that field's error says it
+        # A list item's index is left out: ``launchpads='pumpfun'`` names the field and the value.
+        loc = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
+        loc = loc or "configuration"
         msg = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             lines.append(f"{loc}={error['input']!r}: unknown setting (no such field)")

@@ -327,7 +327,7 @@ class _Client:
                 return
         self.received += 1
         self._delivered = True
-        self._queue.put(RawFrame(data, arrived_at))
+        self._queue.put(RawFrame(data, arrived_at, SOURCE))
 
     def _note_slot(self, slot: int) -> None:
         before = self._highest_slot

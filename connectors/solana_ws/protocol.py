@@ -13,7 +13,8 @@ import orjson
 
 log = logging.getLogger("connectors.solana_ws")
 
-#: The ``source`` label of the source's metrics, and its one partition.
+#: The ``source`` setting's name for this source: its metrics' label and every frame's ``source``
+#: (the output field); and its one partition.
 SOURCE = "solana_ws"
 PARTITION = "solana_ws-0"
 

@@ -26,9 +26,10 @@ def check_run(result: JobResult) -> None:
     assert snap["candidates_sent"] == len(result.candidates) == snap["candidates_detected"]
     assert all(list(c) == CANDIDATE_KEYS for c in result.candidates)
     signatures = [c["signature"] for c in result.candidates]
-    mints = [c["mint"] for c in result.candidates if c["mint"] is not None]
+    pairs = [(c["mint"], c["event"]) for c in result.candidates if c["mint"] is not None]
     assert len(signatures) == len(set(signatures)), "a signature became a candidate twice"
-    assert len(mints) == len(set(mints)), "a mint became a candidate twice"
+    assert len(pairs) == len(set(pairs)), "a (mint, event) pair became a candidate twice"
+    assert {c["source"] for c in result.candidates} == {"synthetic"}
 
 
 def test_finite_stream_ends_drained_and_conserved(one_worker: JobResult) -> None:
