@@ -90,6 +90,14 @@ def _known_launchpad(name: str) -> str:
 #: Each name checked on its own, so that each unknown one is its own problem line.
 _LaunchpadNames = Annotated[list[Annotated[str, AfterValidator(_known_launchpad)]], NoDecode]
 
+SourceName = Literal["synthetic", "replay", "solana_ws", "redis", "kafka"]
+#: One source, or several side by side (their frames merged and deduplicated).
+_SourceNames = Annotated[list[SourceName], NoDecode]
+
+
+def _default_source() -> list[SourceName]:
+    return ["synthetic"]
+
 
 def _default_ws_programs(data: dict[str, Any]) -> list[str]:
     # `launchpads` is validated first (it is declared first); when it failed, its own error is
@@ -133,7 +141,8 @@ class SnifferConfig(BaseSettings):
     launchpads: _LaunchpadNames = Field(default_factory=lambda: list(NAMES))
 
     # --- sources ---
-    source: Literal["synthetic", "replay", "solana_ws", "redis", "kafka"] = "synthetic"
+    #: The environment gives one name, names joined by commas, or a JSON list.
+    source: _SourceNames = Field(default_factory=lambda: _default_source())
     synthetic_rate: float = Field(200.0, ge=0, allow_inf_nan=False)
     synthetic_launch_ratio: float = Field(0.01, ge=0, le=1)
     synthetic_total: int | None = Field(None, ge=0)
@@ -226,7 +235,7 @@ class SnifferConfig(BaseSettings):
                 raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
         return patterns
 
-    @field_validator("launchpads", mode="before")
+    @field_validator("launchpads", "source", mode="before")
     @classmethod
     def _names_from_text(cls, value: Any) -> Any:
         """A JSON list or comma-separated names (from the environment); a list (TOML) as is."""
@@ -246,6 +255,13 @@ class SnifferConfig(BaseSettings):
     def _some_launchpads(cls, names: list[str]) -> list[str]:
         if not names:
             raise ValueError(f"at least one launchpad is needed; choose from {', '.join(NAMES)}")
+        return list(dict.fromkeys(names))
+
+    @field_validator("source")
+    @classmethod
+    def _some_sources(cls, names: list[str]) -> list[str]:
+        if not names:
+            raise ValueError("at least one source is needed")
         return list(dict.fromkeys(names))
 
     @field_validator("ws_programs")
@@ -341,13 +357,17 @@ def _settings_from_env(environ: Mapping[str, str]) -> dict[str, str]:
 def _cross_field_problems(values: Mapping[str, Any]) -> list[str]:
     """Rules between fields, over validated values or (after a field error) raw ones."""
     problems = []
-    source, sink = values.get("source", "synthetic"), values.get("sink", "stdout")
-    if source == "replay" and values.get("replay_path") is None:
+    sink = values.get("sink", "stdout")
+    sources = _source_names(values.get("source", ["synthetic"]))
+    if "replay" in sources and values.get("replay_path") is None:
         problems.append("source=replay needs replay_path")
-    if source == "solana_ws" and values.get("ws_url") is None:
+    if "solana_ws" in sources and values.get("ws_url") is None:
         problems.append("source=solana_ws needs ws_url")
-    if source in ("redis", "kafka") and values.get("source_url") is None:
-        problems.append(f"source={source} needs source_url")
+    for source in ("redis", "kafka"):
+        if source in sources and values.get("source_url") is None:
+            problems.append(f"source={source} needs source_url")
+    if "redis" in sources and "kafka" in sources:
+        problems.append("source: redis and kafka both read source_url; run one of them")
     if sink == "jsonl" and values.get("sink_path") is None:
         problems.append("sink=jsonl needs sink_path")
     if sink in ("redis", "webhook", "kafka") and values.get("sink_url") is None:
@@ -370,6 +390,13 @@ def _secret_text(value: Any) -> str | None:
     return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
+def _source_names(value: Any) -> list[str]:
+    """The `source` names, validated or (after a field error) raw text."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.strip("[]").replace('"', "").split(",")]
+    return [str(name) for name in value] if isinstance(value, (list, tuple)) else []
+
+
 def _address_problems(values: Mapping[str, Any]) -> list[str]:
     """The forms of the sink's and source's addresses. A problem names the field, never the
     address: it may carry a password."""
@@ -390,9 +417,11 @@ def _address_problems(values: Mapping[str, Any]) -> list[str]:
                 problems.append(
                     "sink_url carries credentials and sink_token is set too; give one of them"
                 )
+    sources = _source_names(values.get("source", ["synthetic"]))
     for role, field in (("source", "source_url"), ("sink", "sink_url")):
         brokers = _secret_text(values.get(field))
-        if values.get(role) != "kafka" or not isinstance(brokers, str):
+        uses_kafka = "kafka" in sources if role == "source" else values.get("sink") == "kafka"
+        if not uses_kafka or not isinstance(brokers, str):
             continue
         entries = [_without_scheme(entry.strip()).rstrip("/") for entry in brokers.split(",")]
         if any("@" in entry for entry in entries):

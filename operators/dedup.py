@@ -8,6 +8,13 @@ without a mint is deduplicated by signature only: a missing mint matches nothing
 every launch with one constant key, so this step sees every launch of the cluster, whichever
 partition or process decoded it, and one remembered set is enough to make dedup cluster-correct.
 
+Several sources side by side: the first copy of a transaction wins; the step counts which source
+that was (``sniffer_source_first_total{source}``) and, when a later copy of the same signature
+arrives from another source, how much later it arrived (``sniffer_source_lag_seconds{source}``,
+by the two frames' arrival times: the same clock when the sources run in one process; across
+processes of a cluster, as good as their clocks agree). Only launches reach this step, so the race
+is measured on the transactions that matter, not on every frame.
+
 Memory is bounded: at most ``capacity`` signatures and ``capacity`` pairs are remembered, and the
 oldest one is forgotten first. A duplicate does not refresh what is remembered: copies of one
 launch arrive within seconds of each other, long before a capacity of thousands wraps around.
@@ -15,7 +22,7 @@ launch arrive within seconds of each other, long before a capacity of thousands 
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,6 +44,8 @@ class DedupState:
 
     signatures: tuple[str, ...] = ()
     pairs: tuple[str, ...] = ()
+    #: (signature, source, arrived_at) of the recent first copies, for the lag of later ones.
+    firsts: tuple[tuple[str, str, float], ...] = ()
 
 
 def pair_key(event: str, mint: str) -> str:
@@ -92,6 +101,12 @@ class DedupLogic(StatefulLogic[Launch, Launch, DedupState]):
         state = state if state is not None else DedupState()
         self._signatures = _RecentSet(capacity, state.signatures)
         self._pairs = _RecentSet(capacity, _resumed_pairs(state.pairs))
+        self._capacity = capacity
+        # A snapshot from before sources raced has no `firsts`.
+        self._firsts: OrderedDict[str, tuple[str, float]] = OrderedDict(
+            (signature, (source, arrived_at))
+            for signature, source, arrived_at in getattr(state, "firsts", ())[-capacity:]
+        )
         self._metrics = metrics
 
     def on_item(self, value: Launch) -> tuple[Iterable[Launch], bool]:
@@ -103,14 +118,27 @@ class DedupLogic(StatefulLogic[Launch, Launch, DedupState]):
             with self._metrics.lock:
                 self._metrics.tx_seen.inc()
                 self._metrics.duplicates.inc()
+            self._note_late_copy(value)
             return ((), StatefulLogic.RETAIN)
         self._signatures.add(value.signature)
         if pair is not None:
             self._pairs.add(pair)
+        self._metrics.source_first.labels(value.source or "unnamed").inc()
+        self._firsts[value.signature] = (value.source, value.arrived_at)
+        if len(self._firsts) > self._capacity:
+            self._firsts.popitem(last=False)
         return ((value,), StatefulLogic.RETAIN)
 
+    def _note_late_copy(self, value: Launch) -> None:
+        first = self._firsts.get(value.signature)
+        if first is None or first[0] == value.source:
+            return  # another transaction of the same token, or the same source twice
+        lag = max(0.0, value.arrived_at - first[1])
+        self._metrics.source_lag_seconds.labels(value.source or "unnamed").observe(lag)
+
     def snapshot(self) -> DedupState:
-        return DedupState(self._signatures.snapshot(), self._pairs.snapshot())
+        firsts = tuple((sig, source, at) for sig, (source, at) in self._firsts.items())
+        return DedupState(self._signatures.snapshot(), self._pairs.snapshot(), firsts)
 
 
 @operator

@@ -18,7 +18,7 @@ CONTRACT_DEFAULTS = {
     "drop_policy": "drop_newest",
     "batch_send_mode": "sync",
     "graceful_shutdown_timeout_ms": 5000,
-    "source": "synthetic",
+    "source": ["synthetic"],
     "sink": "stdout",
     "sink_topic": "sniffer.candidates",
     "sink_rate_limit": 0,

@@ -31,6 +31,11 @@ def created(*mints: str) -> tuple[str, ...]:
     return tuple(f"create:{mint}" for mint in mints)
 
 
+def remembered(state: DedupState) -> DedupState:
+    """The signatures and pairs of a snapshot (without the first copies' sources)."""
+    return replace(state, firsts=())
+
+
 def run_logic(logic: DedupLogic, launches: Iterable[Launch]) -> list[str]:
     """Feed `launches` one by one; return the signatures that came out."""
     return [x.signature for x in feed_each(logic, launches)]
@@ -99,20 +104,20 @@ def test_launches_without_mint_are_deduplicated_by_signature_only(metrics: Metri
 def test_capacity_three_forgets_the_oldest(metrics: Metrics) -> None:
     logic = DedupLogic(3, metrics)
     run_logic(logic, [launch(f"s{i}", f"m{i}") for i in range(4)])  # s0 is forgotten
-    assert logic.snapshot() == DedupState(("s1", "s2", "s3"), created("m1", "m2", "m3"))
+    assert remembered(logic.snapshot()) == DedupState(("s1", "s2", "s3"), created("m1", "m2", "m3"))
 
     # s0/m0 passes again; s3 (still remembered) does not.
     assert run_logic(logic, [launch("s0", "m0"), launch("s3", "m3")]) == ["s0"]
     assert duplicates(metrics) == 1
     # Remembering s0 again pushed out s1, the oldest.
-    assert logic.snapshot() == DedupState(("s2", "s3", "s0"), created("m2", "m3", "m0"))
+    assert remembered(logic.snapshot()) == DedupState(("s2", "s3", "s0"), created("m2", "m3", "m0"))
 
 
 def test_signatures_and_mints_are_bounded_separately(metrics: Metrics) -> None:
     logic = DedupLogic(2, metrics)
     run_logic(logic, [launch("s1", "m1"), launch("s2", None), launch("s3", None)])
     # Three signatures, capacity two: s1 is forgotten, but its mint is still remembered.
-    assert logic.snapshot() == DedupState(("s2", "s3"), created("m1"))
+    assert remembered(logic.snapshot()) == DedupState(("s2", "s3"), created("m1"))
     assert run_logic(logic, [launch("s9", "m1")]) == []
 
 
@@ -121,7 +126,7 @@ def test_snapshot_is_an_immutable_copy(metrics: Metrics) -> None:
     run_logic(logic, [launch("s1", "m1")])
     before = logic.snapshot()
     run_logic(logic, [launch("s2", "m2")])
-    assert before == DedupState(("s1",), created("m1"))
+    assert remembered(before) == DedupState(("s1",), created("m1"))
     assert isinstance(before.signatures, tuple)
 
 
@@ -140,7 +145,7 @@ def test_resume_from_snapshot_gives_the_uninterrupted_output(metrics: Metrics) -
 def test_resume_with_a_smaller_capacity_keeps_the_newest(metrics: Metrics) -> None:
     state = DedupState(("s1", "s2", "s3"), created("m1", "m2", "m3"))
     logic = DedupLogic(2, metrics, state)
-    assert logic.snapshot() == DedupState(("s2", "s3"), created("m2", "m3"))
+    assert remembered(logic.snapshot()) == DedupState(("s2", "s3"), created("m2", "m3"))
 
 
 def test_a_snapshot_of_bare_mints_still_blocks_them_under_either_event(metrics: Metrics) -> None:
@@ -203,3 +208,47 @@ def test_bounded_dedup_in_a_dataflow(entry_point: EntryPoint, metrics: Metrics) 
     # s0 was forgotten when s3 arrived (capacity 3), so it passes again; s3 does not.
     assert [x.signature for x in out] == ["s0", "s1", "s2", "s3", "s0"]
     assert duplicates(metrics) == 1
+
+
+# --- several sources side by side ----------------------------------------------------------------
+
+
+def sampled(metrics: Metrics, name: str, **labels: str) -> float:
+    return metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+def test_the_first_source_of_a_launch_is_counted_and_the_later_copy_lags(
+    metrics: Metrics,
+) -> None:
+    logic = DedupLogic(10, metrics)
+    fast = replace(launch("s1", "m1"), source="yellowstone", arrived_at=100.0)
+    slow = replace(fast, source="solana_ws", arrived_at=100.25)
+    other = replace(launch("s2", "m2"), source="solana_ws", arrived_at=101.0)
+
+    assert run_logic(logic, [fast, slow, other]) == ["s1", "s2"]
+
+    assert sampled(metrics, "sniffer_source_first_total", source="yellowstone") == 1
+    assert sampled(metrics, "sniffer_source_first_total", source="solana_ws") == 1
+    assert sampled(metrics, "sniffer_source_lag_seconds_count", source="solana_ws") == 1
+    assert sampled(metrics, "sniffer_source_lag_seconds_sum", source="solana_ws") == 0.25
+    assert sampled(metrics, "sniffer_source_lag_seconds_count", source="yellowstone") == 0
+
+
+def test_a_copy_from_the_same_source_is_no_lag(metrics: Metrics) -> None:
+    logic = DedupLogic(10, metrics)
+    first = replace(launch("s1", "m1"), source="solana_ws")
+
+    run_logic(logic, [first, replace(first, arrived_at=first.arrived_at + 1)])
+
+    assert sampled(metrics, "sniffer_source_lag_seconds_count", source="solana_ws") == 0
+
+
+def test_the_race_survives_a_resume(metrics: Metrics) -> None:
+    first = replace(launch("s1", "m1"), source="yellowstone", arrived_at=5.0)
+    before = DedupLogic(10, metrics)
+    run_logic(before, [first])
+
+    after = DedupLogic(10, metrics, pickle.loads(pickle.dumps(before.snapshot())))
+    run_logic(after, [replace(first, source="solana_ws", arrived_at=5.5)])
+
+    assert sampled(metrics, "sniffer_source_lag_seconds_sum", source="solana_ws") == 0.5
