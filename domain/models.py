@@ -20,7 +20,7 @@ import orjson
 # knowledge, defined in solwire's registry; re-exported because every record here is labelled
 # with them.
 from solwire.launchpads import CREATE as CREATE
-from solwire.launchpads import NAMES as LAUNCHPADS
+from solwire.launchpads import NAMES
 from solwire.launchpads import POOL as POOL
 from solwire.programs import PUMP_FUN as PUMP_FUN
 from solwire.programs import PUMP_SWAP as PUMP_SWAP
@@ -29,6 +29,9 @@ from solwire.programs import RAYDIUM_AMM_V4 as RAYDIUM_AMM_V4
 #: Chain time per slot, in seconds. Anything that must be reproducible run after run counts time
 #: as slots x this, never in wall-clock seconds.
 SLOT_SECONDS = 0.4
+
+#: Every ``launchpad`` value a candidate can carry.
+LAUNCHPADS = NAMES
 
 HIGH = "HIGH"
 LOW = "LOW"

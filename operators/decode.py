@@ -14,6 +14,7 @@ from dataclasses import fields
 from typing import Any
 
 from domain.models import InvalidFrame, Launch, RawFrame
+from solwire.detect import Detector
 from solwire.frames import (
     BAD_FIELD,
     EMPTY_RESULT,
@@ -27,7 +28,6 @@ from solwire.frames import (
     FrameError,
     read_frame,
 )
-from solwire.detect import Detector
 from solwire.launchpads import FoundLaunch, UndecodableEvent
 
 __all__ = ["ALL_LAUNCHPADS", "INVALID_REASONS", "MAX_PAYLOAD_BYTES", "decode_frame"]

@@ -8,6 +8,12 @@ taken at any moment is consistent (see operators/delivery.py).
 
 Counting happens once per batch of frames Bytewax hands over, not once per frame: a
 prometheus_client increment takes a lock, and at 100k+ frames/s that lock would be the hot path.
+
+Per launchpad it also counts the launches found (before dedup), the fields a launch lacked that
+its kind of frame carries (``sniffer_launch_partial_total``), and the frames whose logs invoke the
+launchpad's program. That last one would cost a scan of every frame's logs per launchpad, more than
+decoding the frame, so it is estimated from every `MENTION_SAMPLE`-th frame: the alert comparing
+detected launches with program traffic only needs the rate's order of magnitude.
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ from domain.metrics import Metrics
 from domain.models import InvalidFrame, Launch, RawFrame
 from operators.decode import ALL_LAUNCHPADS, decode_frame
 from solwire.detect import Detector
+
+#: One frame in this many is checked for the launchpads' program invocations.
+MENTION_SAMPLE = 8
 
 
 @dataclass(frozen=True)
@@ -46,12 +55,18 @@ class FrameCounter:
         self._metrics = metrics
         self._clock = clock
         self._detector = detector
+        self._invokes = tuple(
+            (lp.name, f"Program {lp.program} invoke [") for lp in detector.launchpads
+        )
+        self._until_sample = 0
 
     def __call__(self, frames: list[RawFrame]) -> list[Launch | InvalidFrame]:
         detected_at = self._clock()
         out: list[Launch | InvalidFrame] = []
         ignored = truncated = 0
         invalid: Counter[str] = Counter()
+        found: Counter[tuple[str, str]] = Counter()
+        partial: Counter[tuple[str, str]] = Counter()
         detector = self._detector
         for frame in frames:
             outcome = decode_frame(frame, detected_at, detector)
@@ -60,8 +75,12 @@ class FrameCounter:
                 continue
             if isinstance(outcome, InvalidFrame):
                 invalid[outcome.reason] += 1
-            elif outcome.truncated:
-                truncated += 1
+            else:
+                found[outcome.launchpad, outcome.event] += 1
+                for field in outcome.partial:
+                    partial[outcome.launchpad, field] += 1
+                if outcome.truncated:
+                    truncated += 1
             out.append(outcome)
         metrics = self._metrics
         with metrics.lock:
@@ -74,7 +93,28 @@ class FrameCounter:
                 metrics.tx_invalid.labels(reason).inc(count)
         if truncated:
             metrics.tx_truncated.inc(truncated)
+        for (launchpad, event), count in found.items():
+            metrics.launches_found.labels(launchpad, event).inc(count)
+        for (launchpad, field), count in partial.items():
+            metrics.launch_partial.labels(launchpad, field).inc(count)
+        self._count_mentions(frames)
         return out
+
+    def _count_mentions(self, frames: list[RawFrame]) -> None:
+        """Program invocations in every `MENTION_SAMPLE`-th frame's raw text, times the sample."""
+        position = self._until_sample
+        mentions: Counter[str] = Counter()
+        while position < len(frames):
+            payload = frames[position].payload
+            text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+            if isinstance(text, str):
+                for name, invoke in self._invokes:
+                    if invoke in text:
+                        mentions[name] += MENTION_SAMPLE
+            position += MENTION_SAMPLE
+        self._until_sample = position - len(frames)
+        for name, count in mentions.items():
+            self._metrics.launchpad_frames.labels(name).inc(count)
 
 
 def _is_launch(item: Launch | InvalidFrame) -> bool:

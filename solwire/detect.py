@@ -21,10 +21,12 @@ or cut ("Log truncated") skips the gate and is walked in full.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from solwire.launchpads import REGISTRY
 from solwire.launchpads._base import FoundLaunch, InstructionContext, Launchpad, LogLaunch
 from solwire.logs import DATA_PREFIX, LOG_PREFIX, LOG_TRUNCATED
+from solwire.programs import EVENT_CPI_TAG
 from solwire.txmodel import Transaction
 
 __all__ = ["Detector", "find_in_logs", "shortest_markers"]
@@ -62,6 +64,8 @@ class Detector:
         if hit is None:
             return None
         launchpad, log_launch = hit
+        if tx.carries_instructions:
+            log_launch = replace(log_launch, cpi_events=_cpi_events(tx, launchpad.program))
         return launchpad.decode_logs(log_launch)
 
     def _from_instructions(self, tx: Transaction) -> FoundLaunch | None:
@@ -77,6 +81,16 @@ class Detector:
             if found is not None:
                 return found
         return None
+
+
+def _cpi_events(tx: Transaction, program: str) -> tuple[bytes, ...]:
+    events: list[bytes] = []
+    for instruction in tx.instructions() or ():
+        if instruction.program == program and instruction.depth > 1:
+            data = instruction.data
+            if data is not None and data[:8] == EVENT_CPI_TAG:
+                events.append(data[8:])
+    return tuple(events)
 
 
 def shortest_markers(markers: Iterable[str]) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from solwire.base58 import b58decode
 
-__all__ = ["MAX_DATA_CHARS", "Instruction", "InstructionLoader", "Transaction", "UNKNOWN_KEY"]
+__all__ = ["MAX_DATA_CHARS", "UNKNOWN_KEY", "Instruction", "InstructionLoader", "Transaction"]
 
 #: What an account index resolves to when the frame does not hold that key.
 UNKNOWN_KEY = ""

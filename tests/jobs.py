@@ -48,7 +48,10 @@ CANDIDATE_KEYS = [
     "signature",
     "slot",
     "launchpad",
+    "event",
     "mint",
+    "quote_mint",
+    "platform",
     "creator",
     "name",
     "symbol",
@@ -56,6 +59,7 @@ CANDIDATE_KEYS = [
     "initial_buy_sol",
     "priority",
     "score",
+    "source",
     "detected_at",
 ]
 

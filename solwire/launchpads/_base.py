@@ -97,6 +97,10 @@ class LogLaunch:
     logs: tuple[str, ...]
     events: tuple[str, ...]
     truncated: bool
+    #: For a full frame whose instructions showed no launch: the events the launchpad emitted by
+    #: self-CPI anywhere in the transaction (tag removed, discriminator first), which survive a
+    #: log truncation. Empty for a logs-only frame.
+    cpi_events: tuple[bytes, ...] = ()
 
 
 @dataclass(slots=True)
