@@ -80,7 +80,7 @@ USDC_QUOTE_SHARE = 0.08
 #: Share of LaunchLab / DBC launches made through a front end of the platforms table.
 KNOWN_PLATFORM_SHARE = 0.8
 #: Vanity suffixes the front ends grind their mints to (common, never a rule).
-_MINT_SUFFIXES = {"raydium_launchlab": "bonk", "moonshot": "moon"}
+_MINT_SUFFIXES = {"raydium_launchlab": "bonk", "moonshot": "moon", "pump_swap": "pump"}
 _VANITY_SHARE = 0.7
 
 
@@ -242,6 +242,8 @@ def pump_launch(
             event=CREATE,
             instruction=instruction,
             truncated=True,
+            # the cut took the CreateEvent: every field it carries is unread
+            partial=("mint", "creator", "name", "symbol", "uri", "quote_mint"),
             drawn_mint=b58encode(mint),
         )
     else:
