@@ -78,6 +78,7 @@ def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSour
             total=config.synthetic_total,
             seed=config.synthetic_seed,
             partitions=config.synthetic_partitions,
+            launchpad_mix=config.synthetic_launchpad_mix,
         )
     if config.source == "replay":
         from connectors.replay import ReplaySource
