@@ -1,7 +1,8 @@
 """The synthetic chain: realistic Solana frames from a seed, with no network.
 
 - `fakechain.generator`: the seeded choice of what frame ``g`` is (the mix of kinds and of
-  launchpads, graduations, duplicates, serial launchers) and the pure entry points `generate` / `generate_range`;
+  launchpads, graduations, duplicates, serial launchers) and the pure entry points `generate` /
+  `generate_range`;
 - `fakechain.encode` and `fakechain.shapes`: the wire encoder, turning those choices into
   ``logsNotification`` frames with `solwire`; `fakechain.names`: token names and buy sizes;
 - `fakechain.truth`: the frame kinds and each frame's ground truth;
@@ -21,8 +22,8 @@ from fakechain.source import SyntheticSource
 from fakechain.truth import KINDS, LAUNCH_KINDS, LaunchTruth, SyntheticTx
 
 __all__ = [
-    "DEFAULT_LAUNCH_RATIO",
     "DEFAULT_LAUNCHPAD_MIX",
+    "DEFAULT_LAUNCH_RATIO",
     "KINDS",
     "LAUNCH_KINDS",
     "LaunchTruth",
