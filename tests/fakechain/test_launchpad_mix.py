@@ -1,5 +1,5 @@
 """The launchpad mix of the synthetic stream: every launchpad with an encoder, at the configured
-shares, graduations of its own earlier creates, and frames a correct decoder reads as their truth."""
+shares, graduations of its own earlier creates, frames a correct decoder reads as their truth."""
 
 from __future__ import annotations
 
