@@ -16,8 +16,9 @@ kind              share                        what it is
 failed_launch     0.002 (fixed)                a launch whose transaction failed (``err``
                                                set), its launchpad drawn from the same mix;
                                                the launch lines are still in the logs
-duplicate         0.005 (fixed)                an earlier frame delivered again, byte-identical;
-                                               half of them repeat the latest real launch
+duplicate         0.005 (fixed)                an earlier frame of the same partition delivered
+                                               again, byte-identical; half of them repeat its
+                                               latest real launch
 pump_trade        0.7 of the rest              pump.fun Buy / Sell with TradeEvents
 raydium_swap      0.3 of the rest              Raydium AMM v4 swaps (``ray_log`` type 3)
 ================  ===========================  ============================================
@@ -119,7 +120,7 @@ GRADUATION_LOOKBACK = 20_000
 #: Share of pump.fun among the ordinary (non-launch) frames; Raydium swaps are the rest.
 PUMP_TRADE_SHARE = 0.7
 SERIAL_LAUNCHERS = 5
-#: How far back a duplicate looks for the latest launch to repeat.
+#: How far back (in frames of its partition) a duplicate looks for the latest launch to repeat.
 DUPLICATE_LOOKBACK = 256
 
 
@@ -310,15 +311,20 @@ class SyntheticGenerator:
         return self._launch(index, kind, launchpad, d, signature, slot)
 
     def _duplicate(self, index: int, d: bytes) -> SyntheticTx | None:
+        # A duplicate repeats a frame of its own partition: one from another partition could
+        # arrive before the original (partitions run at their own pace), and the job's output
+        # (which copy counts, a graduation seen before or after its create) would then depend on
+        # the interleaving.
         w = PARAMS.unpack_from(d, 104)
+        n = self.partitions
         target = -1
         if w[0] % 2 == 0 and self._t_launch:
-            for back in range(1, min(DUPLICATE_LOOKBACK, index) + 1):
-                if self.kind(index - back) in _REPEATED_LAUNCHES:
-                    target = index - back
+            for back in range(1, min(DUPLICATE_LOOKBACK, index // n) + 1):
+                if self.kind(index - back * n) in _REPEATED_LAUNCHES:
+                    target = index - back * n
                     break
         if target < 0:
-            target = index - 1 - w[1] % 64
+            target = index - n * (1 + w[1] % 64)
         if target < 0:
             return None
         original = self.tx(target)

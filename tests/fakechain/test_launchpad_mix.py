@@ -155,3 +155,15 @@ def test_failed_launches_of_every_launchpad_keep_their_logs() -> None:
 def orjson_logs(tx: SyntheticTx) -> list[str]:
     result: list[str] = orjson.loads(tx.payload)["params"]["result"]["value"]["logs"]
     return result
+
+
+def test_duplicates_repeat_frames_of_their_own_partition(realistic: list[SyntheticTx]) -> None:
+    """A copy from another partition could overtake its original (partitions run at their own
+    pace): which copy the job keeps, and whether a graduation's create came first, would then
+    depend on timing."""
+    duplicates = [tx for tx in realistic if tx.kind == DUPLICATE]
+    assert len(duplicates) > 50
+    for tx in duplicates:
+        assert tx.duplicate_of is not None and tx.duplicate_of < tx.index
+        assert tx.duplicate_of % PARTITIONS == tx.index % PARTITIONS
+        assert tx.payload == realistic[tx.duplicate_of].payload
