@@ -15,10 +15,11 @@ connectors take the values as given (flows/settings.py hands each one its share)
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -33,12 +34,13 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
 )
 
-from solwire.programs import KNOWN_LAUNCHPAD_PROGRAMS
+from solwire.launchpads import BY_NAME, NAMES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -73,8 +75,6 @@ DEFAULT_METRICS_PORT = 9464
 
 
 def _registry_name(name: str) -> str:
-    from solwire.launchpads import NAMES
-
     if name not in NAMES:
         raise ValueError(f"{name!r} is not a launchpad (choose from {', '.join(NAMES)})")
     return name
@@ -84,6 +84,29 @@ def _registry_name(name: str) -> str:
 # a line of its own.
 _LaunchpadName = Annotated[str, AfterValidator(_registry_name)]
 _Share = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def launchpad_programs(names: Iterable[str]) -> list[str]:
+    """The program ids of the named launchpads, in the order given, each once: what the
+    ``solana_ws`` source subscribes to by default."""
+    return list(dict.fromkeys(BY_NAME[name].program for name in names))
+
+
+def _known_launchpad(name: str) -> str:
+    name = name.strip().lower()
+    if name not in BY_NAME:
+        raise ValueError(f"not a launchpad; choose from {', '.join(NAMES)}")
+    return name
+
+
+#: Each name checked on its own, so that each unknown one is its own problem line.
+_LaunchpadNames = Annotated[list[Annotated[str, AfterValidator(_known_launchpad)]], NoDecode]
+
+
+def _default_ws_programs(data: dict[str, Any]) -> list[str]:
+    # `launchpads` is validated first (it is declared first); when it failed, its own error is
+    # reported and the default here does not matter.
+    return launchpad_programs(data.get("launchpads", NAMES))
 
 
 class ConfigError(Exception):
@@ -116,6 +139,11 @@ class SnifferConfig(BaseSettings):
     batch_send_mode: Literal["sync", "async"] = "sync"
     graceful_shutdown_timeout_ms: int = Field(5000, gt=0)
 
+    # --- detection ---
+    #: Names of the launchpad registry; the environment gives them as a JSON list or joined by
+    #: commas (NoDecode: the field's own validator parses the text, not pydantic-settings).
+    launchpads: _LaunchpadNames = Field(default_factory=lambda: list(NAMES))
+
     # --- sources ---
     source: Literal["synthetic", "replay", "solana_ws", "redis", "kafka"] = "synthetic"
     synthetic_rate: float = Field(200.0, ge=0, allow_inf_nan=False)
@@ -132,12 +160,15 @@ class SnifferConfig(BaseSettings):
     replay_rate: float = Field(0.0, ge=0)
     replay_partitions: int = Field(1, gt=0, le=1024)
     ws_url: SecretStr | None = None
-    ws_programs: list[str] = Field(default_factory=lambda: list(KNOWN_LAUNCHPAD_PROGRAMS))
+    #: Default: the programs of every launchpad in `launchpads`.
+    ws_programs: list[str] = Field(default_factory=_default_ws_programs)
     ws_commitment: Literal["processed", "confirmed", "finalized"] = "processed"
     ws_transaction_subscribe: bool = Field(
         False, description="use Helius transactionSubscribe (full transactions, Raydium mints)"
     )
     ws_ping_interval_s: float = Field(30.0, ge=20, le=60)
+    #: Reconnect when nothing at all (no frame, then no pong to a ping) arrived for this long.
+    ws_silence_timeout_s: float = Field(60.0, gt=0)
     ws_max_frame_bytes: int = Field(64 * 1024 * 1024, ge=32 * 1024 * 1024)
     ws_reconnect_initial_s: float = Field(0.5, gt=0)
     ws_reconnect_max_s: float = Field(30.0, gt=0)
@@ -178,7 +209,7 @@ class SnifferConfig(BaseSettings):
 
     # --- dedup ---
     dedup_capacity: int = Field(
-        100_000, gt=0, description="signatures and mints remembered (each) for deduplication"
+        100_000, gt=0, description="signatures and (mint, event) pairs remembered (each) for dedup"
     )
 
     # --- filters: all off by default, so every successful launch becomes a candidate ---
@@ -218,6 +249,28 @@ class SnifferConfig(BaseSettings):
         if mix is not None and not any(share > 0 for share in mix.values()):
             raise ValueError("at least one launchpad needs a share above 0")
         return mix
+
+    @field_validator("launchpads", mode="before")
+    @classmethod
+    def _names_from_text(cls, value: Any) -> Any:
+        """A JSON list or comma-separated names (from the environment); a list (TOML) as is."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                problem = "not a JSON list of names (or give names joined by commas)"
+                raise ValueError(problem) from None
+        return [name for name in (part.strip() for part in text.split(",")) if name]
+
+    @field_validator("launchpads")
+    @classmethod
+    def _some_launchpads(cls, names: list[str]) -> list[str]:
+        if not names:
+            raise ValueError(f"at least one launchpad is needed; choose from {', '.join(NAMES)}")
+        return list(dict.fromkeys(names))
 
     @field_validator("ws_programs")
     @classmethod
@@ -398,7 +451,11 @@ def _with_environ(environ: Mapping[str, str], merged: dict[str, Any]) -> Sniffer
 def _describe(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors(include_url=False):
-        loc = ".".join(str(part) for part in error["loc"]) or "configuration"
+        if error["type"] == "default_factory_not_called":
+            continue  # a default derived from a field that failed: that field's error says it
+        # A list item's index is left out: ``launchpads='pumpfun'`` names the field and the value.
+        loc = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
+        loc = loc or "configuration"
         msg = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             lines.append(f"{loc}={error['input']!r}: unknown setting (no such field)")

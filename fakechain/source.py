@@ -68,7 +68,7 @@ class SyntheticPartition(StatefulSourcePartition[RawFrame, int]):
         # the generator (and its Faker) belongs to the thread that runs this batch
         payload = generator_for(*self._stream).payload
         p, n = self._partition, self._partitions
-        batch = [RawFrame(payload(p + i * n), now) for i in range(k, end)]
+        batch = [RawFrame(payload(p + i * n), now, "synthetic") for i in range(k, end)]
         self._position = end
         return batch
 

@@ -18,6 +18,8 @@ from domain.config import SnifferConfig
 from operators.delivery import DeliverySettings
 from operators.filters import FilterSettings
 from operators.scoring import ScoringSettings
+from solwire.detect import Detector
+from solwire.launchpads import BY_NAME
 
 if TYPE_CHECKING:
     from connectors.kafka.settings import KafkaSinkSettings, KafkaSourceSettings
@@ -32,6 +34,11 @@ def _prefixed(config: SnifferConfig, prefix: str, settings: type[Any]) -> dict[s
     """The configuration's `prefix` fields named like the fields of the dataclass `settings`:
     ``filter_serial_window_s`` is `FilterSettings.serial_window_s`."""
     return {field.name: getattr(config, prefix + field.name) for field in fields(settings)}
+
+
+def launchpad_detector(config: SnifferConfig) -> Detector:
+    """The detector of the configured ``launchpads`` (names the configuration has checked)."""
+    return Detector(BY_NAME[name] for name in config.launchpads)
 
 
 def filter_settings(config: SnifferConfig) -> FilterSettings:
@@ -80,6 +87,7 @@ def solana_ws_settings(config: SnifferConfig) -> SolanaWsSettings:
         commitment=config.ws_commitment,
         transaction_subscribe=config.ws_transaction_subscribe,
         ping_interval_s=config.ws_ping_interval_s,
+        silence_timeout_s=config.ws_silence_timeout_s,
         max_frame_bytes=config.ws_max_frame_bytes,
         reconnect_initial_s=config.ws_reconnect_initial_s,
         reconnect_max_s=max(config.ws_reconnect_max_s, config.ws_reconnect_initial_s),

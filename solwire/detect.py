@@ -39,10 +39,28 @@ class Detector:
         self.launchpads = tuple(launchpads)
         self._by_program = {lp.program: lp for lp in self.launchpads}
         self.markers = shortest_markers(m for lp in self.launchpads for m in lp.markers)
+        self._lines = frozenset(line for lp in self.launchpads for line in lp.launch_lines)
+        self._prefixes = tuple(p for lp in self.launchpads for p in lp.launch_prefixes)
 
     def may_hold_launch(self, log_text: str) -> bool:
-        """False when the joined logs hold no launch line of any launchpad (the fast path)."""
-        return any(marker in log_text for marker in self.markers)
+        """False when the joined logs hold no launch line of any launchpad (the fast path).
+
+        A short marker ("Instruction: Initialize") also occurs in lines that are no launch (the
+        token program's "InitializeAccount3", in most swaps that open a token account), so each
+        occurrence's whole line is compared with the launch lines before the frame is walked.
+        """
+        for marker in self.markers:
+            at = log_text.find(marker)
+            while at >= 0:
+                start = log_text.rfind("\n", 0, at) + 1
+                end = log_text.find("\n", at)
+                line = log_text[start:] if end < 0 else log_text[start:end]
+                if line in self._lines or line.startswith(self._prefixes):
+                    return True
+                if end < 0:
+                    break
+                at = log_text.find(marker, end)
+        return False
 
     def find(self, tx: Transaction) -> FoundLaunch | None:
         """The launch in a transaction, or None (not a launch, or a failed transaction).

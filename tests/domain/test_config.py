@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from domain.config import PRESETS, ConfigError, SnifferConfig, load_config
 from domain.metrics import Metrics
 from flows.endpoints import make_source
+from solwire.launchpads import BY_NAME, NAMES, REGISTRY
 
 CONTRACT_DEFAULTS = {
     "batch_size": 16,
@@ -244,3 +245,39 @@ def test_the_launchpad_mix_reaches_the_synthetic_source() -> None:
     config = load_config({"SNIFFER_SYNTHETIC_LAUNCHPAD_MIX": '{"raydium_amm_v4": 1}'})
     source = make_source(config, Metrics(CollectorRegistry()))
     assert getattr(source, "launchpad_mix", None) == {"raydium_amm_v4": 1.0}
+
+
+def test_every_launchpad_is_detected_and_subscribed_to_by_default() -> None:
+    config = load_config({})
+    assert config.launchpads == list(NAMES)
+    assert config.ws_programs == [lp.program for lp in REGISTRY]
+
+
+@pytest.mark.parametrize(
+    "value", ['["moonshot", "pump_fun"]', "moonshot, pump_fun", "moonshot,pump_fun,"]
+)
+def test_launchpads_from_the_environment_as_json_or_joined_by_commas(value: str) -> None:
+    config = load_config({"SNIFFER_LAUNCHPADS": value})
+    assert config.launchpads == ["moonshot", "pump_fun"]
+    # The websocket subscriptions follow, unless given.
+    assert config.ws_programs == [BY_NAME["moonshot"].program, BY_NAME["pump_fun"].program]
+    given = load_config({"SNIFFER_LAUNCHPADS": value, "SNIFFER_WS_PROGRAMS": '["P1"]'})
+    assert given.ws_programs == ["P1"]
+
+
+def test_launchpads_from_a_toml_file(tmp_path: Path) -> None:
+    toml = tmp_path / "c.toml"
+    toml.write_text('launchpads = ["raydium_cpmm"]\n')
+    assert load_config({"SNIFFER_CONFIG": str(toml)}).launchpads == ["raydium_cpmm"]
+
+
+def test_each_unknown_launchpad_is_one_line_naming_it() -> None:
+    problems = problems_of({"SNIFFER_LAUNCHPADS": "pump_fun,pumpfun,moonshoot"})
+    assert len(problems) == 2, problems
+    for problem, name in zip(problems, ("pumpfun", "moonshoot"), strict=True):
+        assert problem.startswith(f"launchpads={name!r}: not a launchpad; choose from pump_fun, ")
+        assert "meteora_damm_v2" in problem
+    [problem] = problems_of({"SNIFFER_LAUNCHPADS": ""})
+    assert problem.startswith("launchpads='': at least one launchpad is needed")
+    [problem] = problems_of({"SNIFFER_LAUNCHPADS": '["pump_fun"'})
+    assert problem.startswith("launchpads='[\"pump_fun\"': not a JSON list")

@@ -29,6 +29,7 @@ def check_run(result: JobResult) -> None:
     pairs = [(c["mint"], c["event"]) for c in result.candidates if c["mint"] is not None]
     assert len(signatures) == len(set(signatures)), "a signature became a candidate twice"
     assert len(pairs) == len(set(pairs)), "a (mint, event) pair became a candidate twice"
+    assert {c["source"] for c in result.candidates} == {"synthetic"}
 
 
 def test_finite_stream_ends_drained_and_conserved(one_worker: JobResult) -> None:

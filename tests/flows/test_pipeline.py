@@ -79,6 +79,21 @@ def test_every_launch_exactly_once_with_its_fields(entry_point: EntryPoint) -> N
     assert snap["candidates_sent"] == len(out)
     assert all(0 < len(b.candidates) <= 16 for b in batches)
     assert all({c.priority for c in b.candidates} == {b.priority} for b in batches)
+    assert {c["source"] for c in out} == {"synthetic"}
+
+
+def test_the_launchpads_setting_restricts_detection(entry_point: EntryPoint) -> None:
+    batches, metrics = run_pipeline(entry_point, launchpads="pump_fun, pump_swap")
+    out = [c.to_json() for b in batches for c in b.candidates]
+    wanted = {"pump_fun", "pump_swap"}
+    expected = {s for s, t in truth().items() if t["launchpad"] in wanted}
+    assert expected and len(expected) < len(truth())  # the stream holds launches of others too
+    assert {c["signature"] for c in out} == expected
+    snap = metrics.snapshot()
+    # A launch of a launchpad left out is an ordinary transaction: seen, ignored.
+    assert conservation_problems(snap) == []
+    assert snap["tx_seen"] == TOTAL
+    assert snap["candidates_sent"] == len(expected)
 
 
 def truth_keys() -> list[str]:

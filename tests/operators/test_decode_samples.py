@@ -55,6 +55,8 @@ def test_pump_fun_legacy_create_from_get_transaction_with_envelope() -> None:
     assert launch.signature == LEGACY_SIGNATURE
     assert launch.slot == 284682639
     assert launch.launchpad == PUMP_FUN
+    assert launch.event == "create"
+    assert launch.quote_mint == WRAPPED_SOL
     assert launch.mint == "ER2N5eaDoC68kNhj7LyaScimzq7deaqxiw88rewvxaKp"
     assert launch.name == "excited"
     assert launch.symbol == "excited"
@@ -86,6 +88,8 @@ def test_pump_fun_create_v2_converted_from_block_subscribe_entry() -> None:
     )
     assert launch.slot == CREATEV2_SLOT
     assert launch.launchpad == PUMP_FUN
+    assert launch.event == "create"
+    assert launch.quote_mint == WRAPPED_SOL
     # Decoded from the full (2026) CreateEvent, which carries a `creator` field.
     assert launch.mint == "7YD6ZHb39jGb33ki2iFd7kHK11yMkSFCc9kvjJscpump"
     assert launch.creator == "5zsxd4pGNCQpwyKiBWZ95nCTPsEPoS62xEGnjpW6FRy7"
@@ -163,12 +167,14 @@ def test_same_raydium_initialize2_with_err_null_is_a_launch_with_the_token_side_
     launch = decode_launch(orjson.dumps(result))
 
     assert launch.launchpad == RAYDIUM_AMM_V4
+    assert launch.event == "pool"
     assert launch.signature == (
         "3CqW9BpKfmkYqZ1jrDUn82i79vL6RPyPpBKwX2pdG42bx4Z4TGBmvfK1arbaJBam8AXsCeL7BUze1PKWHuCerpCQ"
     )
     assert launch.slot == 257620008
     # initialize2 accounts: [8] coin mint = the token, [9] pc mint = wrapped SOL, [17] creator.
     assert launch.mint == "hJkRHwmMGeSJZrjzGaK2ZGgwJSEzWHvYTBt1EhWUrjB"
+    assert launch.quote_mint == WRAPPED_SOL
     assert launch.creator == "9X6Sf3CCfFAfMCJcnAFnKgCDujkyb1Vu94HU94ZZ9zot"
     assert launch.initial_buy_sol is None
     assert launch.name is None
@@ -180,6 +186,7 @@ def test_helius_raydium_initialize2_is_a_launch_with_mint_and_creator_from_accou
     launch = decode_launch(line)
 
     assert launch.launchpad == RAYDIUM_AMM_V4
+    assert launch.event == "pool"
     assert launch.signature == (
         "N7UtJouhKAFXCiWQkrDxGLj2bHsJmP9DbLWq7vFYZJqTAdPzdfFfBQQ8fgVnU8Qras6RCu1Qa4WLMSVDwSmAcyi"
     )
@@ -187,6 +194,7 @@ def test_helius_raydium_initialize2_is_a_launch_with_mint_and_creator_from_accou
     # Here wrapped SOL is the COIN side (accounts[8]) and the token the pc side (accounts[9]).
     assert launch.mint == "6Ed5YTw9AoUhr5VcsjZdGHqpdruqgCaZcLv7WU6npump"
     assert launch.mint != WRAPPED_SOL
+    assert launch.quote_mint == WRAPPED_SOL
     assert launch.creator == "39azUYFWPz3VHgKCf3VChUwbpURdCHRxjWVowf5jUJjg"  # accounts[17]
     assert launch.initial_buy_sol is None
     assert launch.truncated is False
@@ -215,6 +223,7 @@ def test_same_raydium_launch_as_logs_only_notification_has_no_mint() -> None:
     launch = decode_launch(fixture_bytes("converted_raydium_initialize2_logsNotification.json"))
 
     assert launch.launchpad == RAYDIUM_AMM_V4
+    assert launch.event == "pool"
     assert launch.slot == 305978588
     assert launch.mint is None
     assert launch.creator is None
