@@ -74,6 +74,18 @@ PRESETS: dict[str, dict[str, Any]] = {
 DEFAULT_METRICS_PORT = 9464
 
 
+def _registry_name(name: str) -> str:
+    if name not in NAMES:
+        raise ValueError(f"{name!r} is not a launchpad (choose from {', '.join(NAMES)})")
+    return name
+
+
+# Keys and values of `synthetic_launchpad_mix` are checked one by one, so that every bad entry is
+# a line of its own.
+_LaunchpadName = Annotated[str, AfterValidator(_registry_name)]
+_Share = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
 def launchpad_programs(names: Iterable[str]) -> list[str]:
     """The program ids of the named launchpads, in the order given, each once: what the
     ``solana_ws`` source subscribes to by default."""
@@ -148,6 +160,11 @@ class SnifferConfig(BaseSettings):
     synthetic_total: int | None = Field(None, ge=0)
     synthetic_seed: int = 1
     synthetic_partitions: int = Field(1, gt=0, le=1024)
+    synthetic_launchpad_mix: dict[_LaunchpadName, _Share] | None = Field(
+        None,
+        description="launchpad name -> share of the synthetic launches (JSON object); "
+        "unset = the generator's default mix (pump.fun the majority)",
+    )
     replay_path: Path | None = None
     replay_rate: float = Field(0.0, ge=0)
     replay_partitions: int = Field(1, gt=0, le=1024)
@@ -234,6 +251,13 @@ class SnifferConfig(BaseSettings):
             except re.error as exc:
                 raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
         return patterns
+
+    @field_validator("synthetic_launchpad_mix")
+    @classmethod
+    def _mix_not_all_zero(cls, mix: dict[str, float] | None) -> dict[str, float] | None:
+        if mix is not None and not any(share > 0 for share in mix.values()):
+            raise ValueError("at least one launchpad needs a share above 0")
+        return mix
 
     @field_validator("launchpads", "source", mode="before")
     @classmethod

@@ -89,6 +89,7 @@ def _one_source(
             total=config.synthetic_total,
             seed=config.synthetic_seed,
             partitions=config.synthetic_partitions,
+            launchpad_mix=config.synthetic_launchpad_mix,
         )
     if name == "replay":
         from connectors.replay import ReplaySource

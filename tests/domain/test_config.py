@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from domain.config import PRESETS, ConfigError, SnifferConfig, load_config
+from domain.metrics import Metrics
+from flows.endpoints import make_source
 from solwire.launchpads import BY_NAME, NAMES, REGISTRY
 
 CONTRACT_DEFAULTS = {
@@ -205,6 +208,43 @@ def test_problems_between_fields_are_one_line_each() -> None:
 def test_the_synthetic_rate_is_a_finite_number() -> None:
     [problem] = problems_of({"SNIFFER_SYNTHETIC_RATE": "inf"})
     assert problem.startswith("synthetic_rate='inf': ") and "finite" in problem
+
+
+def test_the_synthetic_launchpad_mix_is_a_json_object_of_registry_names(tmp_path: Path) -> None:
+    assert load_config({}).synthetic_launchpad_mix is None  # the generator's default mix
+    env = {"SNIFFER_SYNTHETIC_LAUNCHPAD_MIX": '{"pump_fun": 0.8, "raydium_launchlab": 0.2}'}
+    assert load_config(env).synthetic_launchpad_mix == {"pump_fun": 0.8, "raydium_launchlab": 0.2}
+    toml = tmp_path / "sniffer.toml"
+    toml.write_text("[synthetic_launchpad_mix]\npump_fun = 1\nmoonshot = 0\n")
+    config = load_config({"SNIFFER_CONFIG": str(toml)})
+    assert config.synthetic_launchpad_mix == {"pump_fun": 1.0, "moonshot": 0.0}
+
+
+def test_a_bad_launchpad_mix_is_one_line_per_problem() -> None:
+    bad = '{"pumpfun": 1, "moonshot": -1, "pump_swap": "lots", "raydium_cpmm": 1e999}'
+    with pytest.raises(ConfigError) as caught:
+        load_config({"SNIFFER_SYNTHETIC_LAUNCHPAD_MIX": bad})
+    problems = caught.value.problems
+    assert len(problems) == 4, problems
+    assert all(p.startswith("synthetic_launchpad_mix.") for p in problems)
+    assert any("'pumpfun' is not a launchpad" in p and "pump_fun" in p for p in problems)
+    assert any(p.startswith("synthetic_launchpad_mix.moonshot=-1") for p in problems)
+    assert any(p.startswith("synthetic_launchpad_mix.pump_swap='lots'") for p in problems)
+    assert any(p.startswith("synthetic_launchpad_mix.raydium_cpmm=inf") for p in problems)
+    for zero in ('{"pump_fun": 0}', "{}"):
+        with pytest.raises(ConfigError) as caught:
+            load_config({"SNIFFER_SYNTHETIC_LAUNCHPAD_MIX": zero})
+        [problem] = caught.value.problems
+        assert "at least one launchpad needs a share above 0" in problem
+    with pytest.raises(ConfigError) as caught:
+        load_config({"SNIFFER_SYNTHETIC_LAUNCHPAD_MIX": "[1, 2]"})
+    assert len(caught.value.problems) == 1
+
+
+def test_the_launchpad_mix_reaches_the_synthetic_source() -> None:
+    config = load_config({"SNIFFER_SYNTHETIC_LAUNCHPAD_MIX": '{"raydium_amm_v4": 1}'})
+    source = make_source(config, Metrics(CollectorRegistry()))
+    assert getattr(source, "launchpad_mix", None) == {"raydium_amm_v4": 1.0}
 
 
 def test_every_launchpad_is_detected_and_subscribed_to_by_default() -> None:
