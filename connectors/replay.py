@@ -22,6 +22,10 @@ from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 
 from domain.models import RawFrame
 
+#: The ``source`` setting's name for this source, carried by every frame (the ``source`` output
+#: field).
+SOURCE_NAME = "replay"
+
 #: Lines handed to Bytewax per `next_batch` when unthrottled: large batches are Bytewax's
 #: biggest throughput knob (one item per batch runs about 8x slower than 64).
 MAX_BATCH = 512
@@ -123,7 +127,7 @@ class ReplayPartition(StatefulSourcePartition[RawFrame, int]):
                 raise StopIteration
             payload = line.strip()
             if payload:
-                frames.append(RawFrame(payload, now))
+                frames.append(RawFrame(payload, now, SOURCE_NAME))
         self._emitted += len(frames)
         return frames
 

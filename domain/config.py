@@ -15,15 +15,17 @@ connectors take the values as given (flows/settings.py hands each one its share)
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     Field,
     SecretStr,
     ValidationError,
@@ -32,12 +34,13 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
 )
 
-from solwire.programs import KNOWN_LAUNCHPAD_PROGRAMS
+from solwire.launchpads import BY_NAME, NAMES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -71,6 +74,49 @@ PRESETS: dict[str, dict[str, Any]] = {
 DEFAULT_METRICS_PORT = 9464
 
 
+def _registry_name(name: str) -> str:
+    if name not in NAMES:
+        raise ValueError(f"{name!r} is not a launchpad (choose from {', '.join(NAMES)})")
+    return name
+
+
+# Keys and values of `synthetic_launchpad_mix` are checked one by one, so that every bad entry is
+# a line of its own.
+_LaunchpadName = Annotated[str, AfterValidator(_registry_name)]
+_Share = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def launchpad_programs(names: Iterable[str]) -> list[str]:
+    """The program ids of the named launchpads, in the order given, each once: what the
+    ``solana_ws`` source subscribes to by default."""
+    return list(dict.fromkeys(BY_NAME[name].program for name in names))
+
+
+def _known_launchpad(name: str) -> str:
+    name = name.strip().lower()
+    if name not in BY_NAME:
+        raise ValueError(f"not a launchpad; choose from {', '.join(NAMES)}")
+    return name
+
+
+#: Each name checked on its own, so that each unknown one is its own problem line.
+_LaunchpadNames = Annotated[list[Annotated[str, AfterValidator(_known_launchpad)]], NoDecode]
+
+SourceName = Literal["synthetic", "replay", "solana_ws", "redis", "kafka", "yellowstone"]
+#: One source, or several side by side (their frames merged and deduplicated).
+_SourceNames = Annotated[list[SourceName], NoDecode]
+
+
+def _default_source() -> list[SourceName]:
+    return ["synthetic"]
+
+
+def _default_ws_programs(data: dict[str, Any]) -> list[str]:
+    # `launchpads` is validated first (it is declared first); when it failed, its own error is
+    # reported and the default here does not matter.
+    return launchpad_programs(data.get("launchpads", NAMES))
+
+
 class ConfigError(Exception):
     """The configuration is unusable; `problems` holds one human-readable line per problem."""
 
@@ -101,25 +147,37 @@ class SnifferConfig(BaseSettings):
     batch_send_mode: Literal["sync", "async"] = "sync"
     graceful_shutdown_timeout_ms: int = Field(5000, gt=0)
 
+    # --- detection ---
+    #: Names of the launchpad registry; the environment gives them as a JSON list or joined by
+    #: commas (NoDecode: the field's own validator parses the text, not pydantic-settings).
+    launchpads: _LaunchpadNames = Field(default_factory=lambda: list(NAMES))
+
     # --- sources ---
-    source: Literal["synthetic", "replay", "solana_ws", "redis", "kafka", "yellowstone"] = (
-        "synthetic"
-    )
+    #: The environment gives one name, names joined by commas, or a JSON list.
+    source: _SourceNames = Field(default_factory=lambda: _default_source())
     synthetic_rate: float = Field(200.0, ge=0, allow_inf_nan=False)
     synthetic_launch_ratio: float = Field(0.01, ge=0, le=1)
     synthetic_total: int | None = Field(None, ge=0)
     synthetic_seed: int = 1
     synthetic_partitions: int = Field(1, gt=0, le=1024)
+    synthetic_launchpad_mix: dict[_LaunchpadName, _Share] | None = Field(
+        None,
+        description="launchpad name -> share of the synthetic launches (JSON object); "
+        "unset = the generator's default mix (pump.fun the majority)",
+    )
     replay_path: Path | None = None
     replay_rate: float = Field(0.0, ge=0)
     replay_partitions: int = Field(1, gt=0, le=1024)
     ws_url: SecretStr | None = None
-    ws_programs: list[str] = Field(default_factory=lambda: list(KNOWN_LAUNCHPAD_PROGRAMS))
+    #: Default: the programs of every launchpad in `launchpads`.
+    ws_programs: list[str] = Field(default_factory=_default_ws_programs)
     ws_commitment: Literal["processed", "confirmed", "finalized"] = "processed"
     ws_transaction_subscribe: bool = Field(
         False, description="use Helius transactionSubscribe (full transactions, Raydium mints)"
     )
     ws_ping_interval_s: float = Field(30.0, ge=20, le=60)
+    #: Reconnect when nothing at all (no frame, then no pong to a ping) arrived for this long.
+    ws_silence_timeout_s: float = Field(60.0, gt=0)
     ws_max_frame_bytes: int = Field(64 * 1024 * 1024, ge=32 * 1024 * 1024)
     ws_reconnect_initial_s: float = Field(0.5, gt=0)
     ws_reconnect_max_s: float = Field(30.0, gt=0)
@@ -139,8 +197,8 @@ class SnifferConfig(BaseSettings):
     )
     grpc_token: SecretStr | None = Field(None, description="sent as x-token; never logged")
     grpc_programs: list[str] = Field(
-        default_factory=list,
-        description="account_include of the subscription; empty = the programs of `launchpads`",
+        default_factory=_default_ws_programs,
+        description="account_include of the subscription; default: the programs of `launchpads`",
     )
     grpc_commitment: Literal["processed", "confirmed", "finalized"] = "processed"
     grpc_silence_timeout_s: float = Field(30.0, gt=0, allow_inf_nan=False)
@@ -173,7 +231,7 @@ class SnifferConfig(BaseSettings):
 
     # --- dedup ---
     dedup_capacity: int = Field(
-        100_000, gt=0, description="signatures and mints remembered (each) for deduplication"
+        100_000, gt=0, description="signatures and (mint, event) pairs remembered (each) for dedup"
     )
 
     # --- filters: all off by default, so every successful launch becomes a candidate ---
@@ -207,6 +265,42 @@ class SnifferConfig(BaseSettings):
                 raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
         return patterns
 
+    @field_validator("synthetic_launchpad_mix")
+    @classmethod
+    def _mix_not_all_zero(cls, mix: dict[str, float] | None) -> dict[str, float] | None:
+        if mix is not None and not any(share > 0 for share in mix.values()):
+            raise ValueError("at least one launchpad needs a share above 0")
+        return mix
+
+    @field_validator("launchpads", "source", mode="before")
+    @classmethod
+    def _names_from_text(cls, value: Any) -> Any:
+        """A JSON list or comma-separated names (from the environment); a list (TOML) as is."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                problem = "not a JSON list of names (or give names joined by commas)"
+                raise ValueError(problem) from None
+        return [name for name in (part.strip() for part in text.split(",")) if name]
+
+    @field_validator("launchpads")
+    @classmethod
+    def _some_launchpads(cls, names: list[str]) -> list[str]:
+        if not names:
+            raise ValueError(f"at least one launchpad is needed; choose from {', '.join(NAMES)}")
+        return list(dict.fromkeys(names))
+
+    @field_validator("source")
+    @classmethod
+    def _some_sources(cls, names: list[str]) -> list[str]:
+        if not names:
+            raise ValueError("at least one source is needed")
+        return list(dict.fromkeys(names))
+
     @field_validator("ws_programs")
     @classmethod
     def _programs_not_empty(cls, programs: list[str]) -> list[str]:
@@ -217,6 +311,8 @@ class SnifferConfig(BaseSettings):
     @field_validator("grpc_programs")
     @classmethod
     def _grpc_programs_are_keys(cls, programs: list[str]) -> list[str]:
+        if not programs:
+            raise ValueError("at least one program id is needed")
         for program in programs:
             if not _BASE58_KEY.fullmatch(program):
                 raise ValueError(f"{program!r} is not a base58 program id")
@@ -308,13 +404,17 @@ def _settings_from_env(environ: Mapping[str, str]) -> dict[str, str]:
 def _cross_field_problems(values: Mapping[str, Any]) -> list[str]:
     """Rules between fields, over validated values or (after a field error) raw ones."""
     problems = []
-    source, sink = values.get("source", "synthetic"), values.get("sink", "stdout")
-    if source == "replay" and values.get("replay_path") is None:
+    sink = values.get("sink", "stdout")
+    sources = _source_names(values.get("source", ["synthetic"]))
+    if "replay" in sources and values.get("replay_path") is None:
         problems.append("source=replay needs replay_path")
-    if source == "solana_ws" and values.get("ws_url") is None:
+    if "solana_ws" in sources and values.get("ws_url") is None:
         problems.append("source=solana_ws needs ws_url")
-    if source in ("redis", "kafka") and values.get("source_url") is None:
-        problems.append(f"source={source} needs source_url")
+    for source in ("redis", "kafka"):
+        if source in sources and values.get("source_url") is None:
+            problems.append(f"source={source} needs source_url")
+    if "redis" in sources and "kafka" in sources:
+        problems.append("source: redis and kafka both read source_url; run one of them")
     if sink == "jsonl" and values.get("sink_path") is None:
         problems.append("sink=jsonl needs sink_path")
     if sink in ("redis", "webhook", "kafka") and values.get("sink_url") is None:
@@ -342,9 +442,8 @@ def _grpc_problems(values: Mapping[str, Any]) -> list[str]:
     """The yellowstone source's rules: an endpoint it can dial."""
     url = _secret_text(values.get("grpc_url"))
     if url is None:
-        return (
-            ["source=yellowstone needs grpc_url"] if values.get("source") == "yellowstone" else []
-        )
+        sources = _source_names(values.get("source", ["synthetic"]))
+        return ["source=yellowstone needs grpc_url"] if "yellowstone" in sources else []
     try:
         parts = urlsplit(str(url))
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
@@ -357,6 +456,13 @@ def _grpc_problems(values: Mapping[str, Any]) -> list[str]:
 
 def _secret_text(value: Any) -> str | None:
     return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+def _source_names(value: Any) -> list[str]:
+    """The `source` names, validated or (after a field error) raw text."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.strip("[]").replace('"', "").split(",")]
+    return [str(name) for name in value] if isinstance(value, (list, tuple)) else []
 
 
 def _address_problems(values: Mapping[str, Any]) -> list[str]:
@@ -379,9 +485,11 @@ def _address_problems(values: Mapping[str, Any]) -> list[str]:
                 problems.append(
                     "sink_url carries credentials and sink_token is set too; give one of them"
                 )
+    sources = _source_names(values.get("source", ["synthetic"]))
     for role, field in (("source", "source_url"), ("sink", "sink_url")):
         brokers = _secret_text(values.get(field))
-        if values.get(role) != "kafka" or not isinstance(brokers, str):
+        uses_kafka = "kafka" in sources if role == "source" else values.get("sink") == "kafka"
+        if not uses_kafka or not isinstance(brokers, str):
             continue
         entries = [_without_scheme(entry.strip()).rstrip("/") for entry in brokers.split(",")]
         if any("@" in entry for entry in entries):
@@ -416,7 +524,11 @@ def _with_environ(environ: Mapping[str, str], merged: dict[str, Any]) -> Sniffer
 def _describe(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors(include_url=False):
-        loc = ".".join(str(part) for part in error["loc"]) or "configuration"
+        if error["type"] == "default_factory_not_called":
+            continue  # a default derived from a field that failed: that field's error says it
+        # A list item's index is left out: ``launchpads='pumpfun'`` names the field and the value.
+        loc = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
+        loc = loc or "configuration"
         msg = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             lines.append(f"{loc}={error['input']!r}: unknown setting (no such field)")

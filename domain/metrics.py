@@ -31,6 +31,10 @@ _LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 )  # fmt: skip
 
+_LAG_BUCKETS = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+)  # fmt: skip
+
 Kind = type[Counter] | type[Gauge] | type[Histogram]
 
 
@@ -112,6 +116,13 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("sniffer_dead_letters", Counter, (), False,
                "Records appended to the dead-letter file."),
     # Sources that push (a websocket) or pull from a server (Redis, Kafka).
+    MetricSpec("sniffer_source_frames", Counter, ("source",), False,
+               "Frames the dataflow took from each source."),
+    MetricSpec("sniffer_source_first", Counter, ("source",), False,
+               "Launches this source delivered before any other source did."),
+    MetricSpec("sniffer_source_lag_seconds", Histogram, ("source",), False,
+               "How long after the first source this one delivered the same launch.",
+               buckets=_LAG_BUCKETS),
     MetricSpec("sniffer_source_reconnects", Counter, ("source",), False,
                "Times a source lost its connection and connected again."),
     MetricSpec("sniffer_source_gap_slots", Gauge, ("source",), False,
@@ -167,6 +178,9 @@ class Metrics:
     launches_found: Counter
     launchpad_frames: Counter
     dead_letters: Counter
+    source_frames: Counter
+    source_first: Counter
+    source_lag_seconds: Histogram
     source_reconnects: Counter
     source_gap_slots: Gauge
     source_gap_last_slot_before: Gauge

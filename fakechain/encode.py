@@ -11,12 +11,14 @@ from __future__ import annotations
 import random
 import struct
 from collections.abc import Callable
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from fakechain import shapes
 from fakechain.names import identity, initial_buy_lamports
 from fakechain.truth import (
     FAILED_LAUNCH,
+    GRADUATION,
     PUMP_CREATE,
     PUMP_CREATE_V2,
     PUMP_TRADE,
@@ -36,9 +38,17 @@ from solwire.events import (
     encode_ray_swap_base_in_log,
 )
 from solwire.frames import instruction_error, logs_notification
-from solwire.launchpads import CREATE, POOL
-from solwire.logs import Invoke, initialize2_line, render_logs, truncate_logs
-from solwire.programs import LAMPORTS_PER_SOL, PUMP_FUN, RAYDIUM_AMM_V4, TOKEN_2022_PROGRAM
+from solwire.launchpads import CREATE, POOL, FoundLaunch, Launchpad
+from solwire.launchpads._base import TokenDraw
+from solwire.launchpads.platforms import platforms
+from solwire.logs import LOG_PREFIX, Invoke, initialize2_line, render_logs, truncate_logs
+from solwire.programs import (
+    LAMPORTS_PER_SOL,
+    PUMP_FUN,
+    RAYDIUM_AMM_V4,
+    TOKEN_2022_PROGRAM,
+    WRAPPED_SOL,
+)
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -58,6 +68,20 @@ _TOKEN_2022_BYTES = b58decode(TOKEN_2022_PROGRAM)
 # Eight fee recipients, fixed for every seed (the program's own accounts do not depend on who runs
 # the generator).
 _FEE_RECIPIENTS = tuple(random.Random(6002).randbytes(32) for _ in range(8))
+
+
+_WRAPPED_SOL_BYTES = b58decode(WRAPPED_SOL)
+_USDC_BYTES = b58decode("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")
+#: Who opens a graduation's pool: one account for every graduation, as pump.fun's migration
+#: account is on mainnet (a synthetic key, fixed for every seed).
+MIGRATION_ACCOUNT = random.Random(6003).randbytes(32)
+#: Share of the module launches (not graduations) quoted in USDC rather than wrapped SOL.
+USDC_QUOTE_SHARE = 0.08
+#: Share of LaunchLab / DBC launches made through a front end of the platforms table.
+KNOWN_PLATFORM_SHARE = 0.8
+#: Vanity suffixes the front ends grind their mints to (common, never a rule).
+_MINT_SUFFIXES = {"raydium_launchlab": "bonk", "moonshot": "moon", "pump_swap": "pump"}
+_VANITY_SHARE = 0.7
 
 
 def _unix_time(index: int) -> int:
@@ -214,7 +238,13 @@ def pump_launch(
         data = next(i for i, line in enumerate(logs) if line.startswith("Program data: "))
         logs = truncate_logs(logs, rng.randrange(first + 1, data + 1))
         truth = LaunchTruth(
-            launchpad=PUMP_FUN, event=CREATE, instruction=instruction, truncated=True
+            launchpad=PUMP_FUN,
+            event=CREATE,
+            instruction=instruction,
+            truncated=True,
+            # the cut took the CreateEvent: every field it carries is unread
+            partial=("mint", "creator", "name", "symbol", "uri", "quote_mint"),
+            drawn_mint=b58encode(mint),
         )
     else:
         truth = LaunchTruth(
@@ -222,6 +252,7 @@ def pump_launch(
             event=CREATE,
             instruction=instruction,
             mint=b58encode(mint),
+            quote_mint=WRAPPED_SOL,
             creator=b58encode(creator),
             name=name,
             symbol=symbol,
@@ -229,6 +260,7 @@ def pump_launch(
             initial_buy_sol=None if failed else buy_sol / LAMPORTS_PER_SOL,
             bonding_curve=b58encode(bonding_curve),
             serial_launcher=serial,
+            drawn_mint=b58encode(mint),
         )
     return _frame(index, kind, signature, slot, err, logs, subscription, truth)
 
@@ -267,6 +299,96 @@ def raydium_init(
     logs = render_logs(instructions, limit)
     truth = LaunchTruth(launchpad=RAYDIUM_AMM_V4, event=POOL, instruction="initialize2")
     return _frame(index, kind, signature, slot, err, logs, subscription, truth)
+
+
+def module_launch(
+    index: int,
+    kind: str,
+    launchpad: Launchpad,
+    rng: random.Random,
+    signature: str,
+    slot: int,
+    subscription: int,
+    fake: Callable[[int], Faker],
+    graduation: tuple[int, LaunchTruth] | None = None,
+) -> SyntheticTx:
+    """A launch written by `launchpad`'s own encoder (`Launchpad.synthetic`), `kind` a launch,
+    a graduation or failed.
+
+    A graduation pools the mint of the pump.fun create `graduation` names (its frame index and
+    truth) and keeps that token's name; its pool is opened by `MIGRATION_ACCOUNT`. A failed launch
+    keeps the launch's logs and fails in the instruction after it (a token transfer short of
+    funds), as a transaction does whose launch succeeded and whose next step did not.
+    """
+    encoder = launchpad.synthetic
+    assert encoder is not None, launchpad.name  # the generator only draws launchpads with one
+    name = launchpad.name
+    suffix = _MINT_SUFFIXES.get(name)
+    vanity = suffix is not None and rng.random() < _VANITY_SHARE
+    mint = pubkey_with_suffix(rng.getrandbits(256), suffix) if suffix and vanity else None
+    mint = mint or rng.randbytes(32)
+    creator = rng.randbytes(32)
+    token_name, symbol, uri = identity(fake(rng.getrandbits(64)), True)
+    quote = _USDC_BYTES if rng.random() < USDC_QUOTE_SHARE else _WRAPPED_SOL_BYTES
+    known = sorted(platforms().get(name, {}))
+    platform_config: bytes | None = None
+    if name in platforms():
+        use_known = known and rng.random() < KNOWN_PLATFORM_SHARE
+        platform_config = b58decode(rng.choice(known)) if use_known else rng.randbytes(32)
+    buy = initial_buy_lamports(rng)
+    keys_rng = random.Random(rng.getrandbits(128))
+    variation = rng.getrandbits(32)
+    graduates = None
+    if graduation is not None:
+        graduates, created = graduation
+        assert created.mint is not None
+        mint, creator, quote = b58decode(created.mint), MIGRATION_ACCOUNT, _WRAPPED_SOL_BYTES
+        token_name, symbol, uri = created.name or "", created.symbol or "", created.uri or ""
+        # what a curve holds when it completes: about 85 SOL
+        buy = 84_990_359_679 + rng.randrange(0, 10**9)
+    draw = TokenDraw(
+        mint=mint,
+        creator=creator,
+        name=token_name,
+        symbol=symbol,
+        uri=uri,
+        quote_mint=quote,
+        platform_config=platform_config,
+        initial_buy_lamports=buy,
+        timestamp=_unix_time(index),
+        keys=lambda: keys_rng.randbytes(32),
+        variation=variation,
+    )
+    launch = encoder(draw)
+    invokes = list(launch.invokes)
+    err: Any = None
+    if kind == FAILED_LAUNCH:
+        invokes.append(shapes.token_transfer_failing(rng.randrange(-500, 500)))
+        err = instruction_error(len(invokes) - 1, shapes.TOKEN_INSUFFICIENT_FUNDS)
+    limit = rng.choice((400_000, 600_000, 800_000, 1_000_000))
+    logs = render_logs(invokes, limit)
+    found = launch.from_logs
+    truth = LaunchTruth(
+        **{field: getattr(found, field) for field in _FOUND_FIELDS},
+        instruction=_instruction(logs, launchpad),
+        drawn_mint=b58encode(mint),
+        graduates=graduates,
+    )
+    assert kind != GRADUATION or truth.event == POOL, name
+    assert truth.event in (CREATE, POOL), name
+    return _frame(index, kind, signature, slot, err, logs, subscription, truth)
+
+
+_FOUND_FIELDS = tuple(field.name for field in fields(FoundLaunch))
+
+
+def _instruction(logs: list[str], launchpad: Launchpad) -> str:
+    """The instruction the launch line names: the first line of `launchpad` that marks one."""
+    for line in logs:
+        if launchpad.is_launch_line(line):
+            text = line[len(LOG_PREFIX) :]
+            return text.removeprefix("Instruction: ").split(":", 1)[0]
+    return ""
 
 
 def _frame(

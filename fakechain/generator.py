@@ -1,33 +1,73 @@
 """The synthetic generator: the seeded choice of what happens in frame ``g``, and its frame.
 
-Frames are ``logsNotification`` messages (bytes, as a ``logsSubscribe`` websocket delivers them)
-whose logs follow real mainnet transactions line by line (`fakechain.shapes`). Frame number ``g``
-(the global index) is a pure function of ``(seed, g, launch_ratio, partitions)``: `generate`
-returns it with its ground truth (`fakechain.truth`).
+Frames are ``logsNotification`` messages (bytes, as a ``logsSubscribe`` websocket delivers them,
+one subscription per launchpad program) whose logs follow real mainnet transactions line by line
+(`fakechain.shapes`). Frame number ``g`` (the global index) is a pure function of ``(seed, g,
+launch_ratio, partitions, launchpad_mix)``: `generate` returns it with its ground truth
+(`fakechain.truth`).
 
 What the stream holds (shares of all frames, ``r`` = ``launch_ratio``):
 
 ================  ===========================  ============================================
 kind              share                        what it is
 ================  ===========================  ============================================
-pump_create_v2    0.55 r                       pump.fun ``CreateV2`` + the creator's Buy
-pump_create       0.27 r                       pump.fun legacy ``Create`` + the creator's Buy
-raydium_init      0.15 r                       Raydium AMM v4 ``initialize2`` (no mint in logs)
-truncated_launch  0.03 r                       a pump.fun create cut by ``Log truncated``
-                                               before its CreateEvent (fields unknown)
-failed_launch     0.002 (fixed)                a create whose transaction failed (``err`` set);
+(launches)        r, split by the launchpad    see the launchpad mix below
+                  mix
+failed_launch     0.002 (fixed)                a launch whose transaction failed (``err``
+                                               set), its launchpad drawn from the same mix;
                                                the launch lines are still in the logs
-duplicate         0.005 (fixed)                an earlier frame delivered again, byte-identical;
-                                               half of them repeat the latest real launch
+duplicate         0.005 (fixed)                an earlier frame of the same partition delivered
+                                               again, byte-identical; half of them repeat its
+                                               latest real launch
 pump_trade        0.7 of the rest              pump.fun Buy / Sell with TradeEvents
 raydium_swap      0.3 of the rest              Raydium AMM v4 swaps (``ray_log`` type 3)
 ================  ===========================  ============================================
 
 The fixed shares shrink proportionally when ``r`` leaves them no room (``r > 0.993``), so the
-share of successful launches is always ``r``. About 15 % of pump.fun launches come from a pool of
-five serial launchers per partition derived from the seed (a creator's launches all come out of
-one partition, so their order, and with it every score, is the same every run); the other
-creators are fresh keys.
+share of successful launches is always ``r``.
+
+The launchpad mix (`DEFAULT_LAUNCHPAD_MIX`, shares of the launches; the ``synthetic_launchpad_mix``
+setting replaces it) and the frame kinds each launchpad's launches come as:
+
+=================  =====  ================================================================
+launchpad          share  frames
+=================  =====  ================================================================
+pump_fun           0.70   ``pump_create_v2`` (64 %), ``pump_create`` (legacy, 32 %),
+                          ``truncated_launch`` (4 %: cut by ``Log truncated`` before its
+                          CreateEvent, fields unknown); each with the creator's Buy
+raydium_launchlab  0.12   ``module_launch``: the module's encoder (`Launchpad.synthetic`)
+meteora_dbc        0.06   ``module_launch``
+pump_swap          0.04   ``graduation``: a ``CreatePool`` for the mint of a pump.fun create
+                          made earlier in the same partition (below)
+moonshot           0.02   ``module_launch``
+raydium_cpmm       0.02   ``module_launch``
+meteora_damm_v2    0.02   ``module_launch``
+raydium_amm_v4     0.02   ``raydium_init``: ``initialize2`` (no mint in logs)
+=================  =====  ================================================================
+
+Where the numbers come from (shared docs, launchpads.md section 0 item 1 and section 1.0):
+pump.fun made about 23,900 creates a day against LetsBonk's (Raydium LaunchLab) 3,954, a ratio of
+6 to 1: 0.70 to 0.12. Meteora DBC (Jupiter Studio, Bags, Believe, ...) ranks next; its create
+count is unverified, and its 64 graduations a day against LetsBonk's 51 say it is of the same order,
+so it gets half of LaunchLab's share. Graduations are rare on chain (pump.fun 151 a day: 0.6 % of
+its creates) and are over-represented here on purpose, in the chain's own order (pump.fun 151 >
+Jupiter Studio's DBC -> DAMM v2 64 > LetsBonk's LaunchLab -> CPMM 51), so that a stream of a few
+thousand frames holds each kind: pump_swap 0.04, DAMM v2 and CPMM 0.02 each. Moonshot is "small"
+and Raydium AMM v4 new pools "now rare" (0 in a 14-minute 2026 sample): 0.02 each, enough to be
+seen.
+
+A launchpad without an encoder (pump_fun and raydium_amm_v4 always have one here; the others need
+their module's `Launchpad.synthetic`) is left out and the remaining shares are scaled up to fill
+``r``. A graduation at frame ``g`` of partition ``p`` pools the mint of one of the pump.fun creates
+(legacy or v2, not truncated or failed) of partition ``p`` after the partition's previous
+graduation and before ``g`` (chosen by ``g``'s entropy; looking back at most
+`GRADUATION_LOOKBACK` frames of the partition): each create graduates at most once, after it was
+created, and the frame stays a pure function of its index. With no such create, the pool is for a
+fresh pump.fun-style mint the job never saw created.
+
+About 15 % of pump.fun launches come from a pool of five serial launchers per partition derived
+from the seed (a creator's launches all come out of one partition, so their order, and with it
+every score, is the same every run); the other creators are fresh keys.
 """
 
 from __future__ import annotations
@@ -37,13 +77,15 @@ import hashlib
 import math
 import random
 import threading
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from fakechain import encode, truth
 from fakechain.encode import BASE_SLOT, FRAMES_PER_SLOT, PARAMS
 from fakechain.truth import SyntheticTx
 from solwire.base58 import b58encode, signature_from_entropy
+from solwire.launchpads import BY_NAME, NAMES, REGISTRY
+from solwire.programs import PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -53,19 +95,32 @@ if TYPE_CHECKING:
 DEFAULT_LAUNCH_RATIO = 0.01
 FAILED_LAUNCH_SHARE = 0.002
 DUPLICATE_SHARE = 0.005
-#: How successful launches split (shares of ``launch_ratio``), in draw order.
-LAUNCH_MIX = (
-    (truth.PUMP_CREATE_V2, 0.55),
-    (truth.PUMP_CREATE, 0.27),
-    (truth.RAYDIUM_INIT, 0.15),
-    (truth.TRUNCATED_LAUNCH, 0.03),
+#: Shares of the launches per launchpad (see the module doc for where they come from).
+DEFAULT_LAUNCHPAD_MIX: Mapping[str, float] = {
+    PUMP_FUN: 0.70,
+    "raydium_launchlab": 0.12,
+    "meteora_dbc": 0.06,
+    PUMP_SWAP: 0.04,
+    "moonshot": 0.02,
+    "raydium_cpmm": 0.02,
+    "meteora_damm_v2": 0.02,
+    RAYDIUM_AMM_V4: 0.02,
+}
+#: Launchpads whose launches this package writes itself (mainnet-shaped, with legacy, truncated
+#: and failed variants); every other one needs its module's `Launchpad.synthetic`.
+NATIVE_ENCODERS = frozenset({PUMP_FUN, RAYDIUM_AMM_V4})
+#: How pump.fun launches split, in draw order.
+PUMP_MIX = (
+    (truth.PUMP_CREATE_V2, 0.64),
+    (truth.PUMP_CREATE, 0.32),
+    (truth.TRUNCATED_LAUNCH, 0.04),
 )
+#: How far back (in frames of its partition) a graduation looks for the create it pools.
+GRADUATION_LOOKBACK = 20_000
 #: Share of pump.fun among the ordinary (non-launch) frames; Raydium swaps are the rest.
 PUMP_TRADE_SHARE = 0.7
-#: Share of failed launches that are pump.fun creates (the rest: Raydium RepeatCreateAmm).
-FAILED_PUMP_SHARE = 0.7
 SERIAL_LAUNCHERS = 5
-#: How far back a duplicate looks for the latest launch to repeat.
+#: How far back (in frames of its partition) a duplicate looks for the latest launch to repeat.
 DUPLICATE_LOOKBACK = 256
 
 
@@ -77,15 +132,57 @@ _DIGEST_BYTES = 264
 # --- the generator ---------------------------------------------------------------------------
 
 
+def available_launchpads() -> tuple[str, ...]:
+    """The registry launchpads the generator can write launches for, in registry order."""
+    return tuple(
+        lp.name for lp in REGISTRY if lp.name in NATIVE_ENCODERS or lp.synthetic is not None
+    )
+
+
+def launch_shares(mix: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The share of the launches each launchpad gets from `mix` (default `DEFAULT_LAUNCHPAD_MIX`):
+    launchpads without an encoder left out, the rest scaled to sum to 1, in registry order.
+
+    Raises ValueError for a name outside the registry, a negative or non-finite share, or a mix
+    that leaves no launchpad with an encoder and a share above 0.
+    """
+    mix = DEFAULT_LAUNCHPAD_MIX if mix is None else mix
+    problems = [f"{name!r} is not a launchpad" for name in mix if name not in BY_NAME]
+    problems += [
+        f"{name}={share!r}: a share must be a finite number >= 0"
+        for name, share in mix.items()
+        if not (math.isfinite(share) and share >= 0)
+    ]
+    if problems:
+        raise ValueError("launchpad mix: " + "; ".join(problems))
+    usable = {name: float(mix.get(name, 0.0)) for name in available_launchpads()}
+    total = sum(usable.values())
+    if total <= 0:
+        raise ValueError(
+            "launchpad mix: no launchpad with a share above 0 has an encoder "
+            f"(launchpads with one: {', '.join(available_launchpads())})"
+        )
+    return {name: share / total for name, share in usable.items() if share > 0}
+
+
+def _mix_key(mix: Mapping[str, float] | None) -> tuple[tuple[str, float], ...] | None:
+    return None if mix is None else tuple(sorted((k, float(v)) for k, v in mix.items()))
+
+
 class SyntheticGenerator:
-    """Frames for one ``(seed, launch_ratio)``; holds what does not change from frame to frame.
+    """Frames for one ``(seed, launch_ratio, partitions, launchpad_mix)``; holds what does not
+    change from frame to frame.
 
     Not thread-safe (it owns a Faker instance): use one per thread, as `generate` and the source
     partitions do.
     """
 
     def __init__(
-        self, seed: int, launch_ratio: float = DEFAULT_LAUNCH_RATIO, partitions: int = 1
+        self,
+        seed: int,
+        launch_ratio: float = DEFAULT_LAUNCH_RATIO,
+        partitions: int = 1,
+        launchpad_mix: Mapping[str, float] | None = None,
     ) -> None:
         if partitions < 1:
             raise ValueError(f"partitions={partitions!r}: must be at least 1")
@@ -93,6 +190,7 @@ class SyntheticGenerator:
             raise ValueError(f"launch_ratio={launch_ratio!r}: must be between 0 and 1")
         self.seed = seed
         self.launch_ratio = launch_ratio
+        self.shares = launch_shares(launchpad_mix)
         tag = f"premint-sniffer/synthetic/v1/{seed}".encode()
         self._hasher = hashlib.shake_256(tag)
         extras = FAILED_LAUNCH_SHARE + DUPLICATE_SHARE
@@ -100,12 +198,20 @@ class SyntheticGenerator:
         self._t_launch = _threshold(launch_ratio)
         self._t_failed = _threshold(launch_ratio + FAILED_LAUNCH_SHARE * scale)
         self._t_duplicate = _threshold(launch_ratio + extras * scale)
+        # (upper threshold, lower threshold, launchpad) in registry order, the last one closed
         cumulative, mix = 0.0, []
-        for kind, share in LAUNCH_MIX:
+        for name, share in self.shares.items():
+            low = _threshold(cumulative)
             cumulative += share
-            mix.append((_threshold(cumulative), kind))
-        mix[-1] = (_TWO64, mix[-1][1])
-        self._launch_mix = tuple(mix)
+            mix.append((_threshold(cumulative), low, name))
+        mix[-1] = (_TWO64, mix[-1][1], mix[-1][2])
+        self._launchpad_mix = tuple(mix)
+        cumulative, pump = 0.0, []
+        for kind, share in PUMP_MIX:
+            cumulative += share
+            pump.append((_threshold(cumulative), kind))
+        pump[-1] = (_TWO64, pump[-1][1])
+        self._pump_mix = tuple(pump)
         self._t_pump_trade = _threshold(PUMP_TRADE_SHARE)
         setup = random.Random(hashlib.sha256(tag + b"/setup").digest())
         # Each partition has its own serial launchers, so all launches of one creator come out
@@ -123,6 +229,12 @@ class SyntheticGenerator:
         self.serial_launcher_keys = tuple(b58encode(k) for k in self.serial_launchers)
         self.pump_subscription = setup.randrange(1_000, 60_000)
         self.raydium_subscription = self.pump_subscription + 1 + setup.randrange(1, 500)
+        #: The logsSubscribe subscription id of each launchpad's program.
+        self.subscriptions = {
+            name: self.pump_subscription + 1000 + 7 * number for number, name in enumerate(NAMES)
+        }
+        self.subscriptions[PUMP_FUN] = self.pump_subscription
+        self.subscriptions[RAYDIUM_AMM_V4] = self.raydium_subscription
         self._faker: Faker | None = None
 
     # -- cheap parts ---------------------------------------------------------------------------
@@ -135,19 +247,41 @@ class SyntheticGenerator:
     def kind(self, index: int) -> str:
         """The kind frame `index` is drawn as (before a duplicate too early to have a
         predecessor falls back to an ordinary frame)."""
-        head = self._digest(index, 16)
-        return self._kind(int.from_bytes(head[:8], "little"), int.from_bytes(head[8:16], "little"))
+        return self.choice(index)[0]
 
-    def _kind(self, u: int, v: int) -> str:
+    def choice(self, index: int) -> tuple[str, str | None]:
+        """The kind frame `index` is drawn as and, for a launch or a failed launch, its
+        launchpad (cheap: no frame is built)."""
+        head = self._digest(index, 16)
+        return self._choose(
+            int.from_bytes(head[:8], "little"), int.from_bytes(head[8:16], "little")
+        )
+
+    def _choose(self, u: int, v: int) -> tuple[str, str | None]:
         if u < self._t_launch:
-            for threshold, kind in self._launch_mix:
-                if v < threshold:
-                    return kind
+            name, rest = self._launchpad(v)
+            if name == PUMP_FUN:
+                for threshold, kind in self._pump_mix:
+                    if rest < threshold:
+                        return kind, name
+            if name == RAYDIUM_AMM_V4:
+                return truth.RAYDIUM_INIT, name
+            if name == PUMP_SWAP:
+                return truth.GRADUATION, name
+            return truth.MODULE_LAUNCH, name
         if u < self._t_failed:
-            return truth.FAILED_LAUNCH
+            return truth.FAILED_LAUNCH, self._launchpad(v)[0]
         if u < self._t_duplicate:
-            return truth.DUPLICATE
-        return truth.PUMP_TRADE if v < self._t_pump_trade else truth.RAYDIUM_SWAP
+            return truth.DUPLICATE, None
+        return (truth.PUMP_TRADE if v < self._t_pump_trade else truth.RAYDIUM_SWAP), None
+
+    def _launchpad(self, v: int) -> tuple[str, int]:
+        """The launchpad `v` falls on, and where in its share it fell (uniform, 64 bits): the
+        second draw of the pump.fun sub-kind."""
+        for high, low, name in self._launchpad_mix:
+            if v < high:
+                return name, (v - low) * _TWO64 // max(1, high - low)
+        raise AssertionError("the last threshold is 2**64")  # pragma: no cover
 
     def payload(self, index: int) -> bytes:
         return self.tx(index).payload
@@ -161,7 +295,7 @@ class SyntheticGenerator:
         d = self._digest(index)
         u = int.from_bytes(d[:8], "little")
         v = int.from_bytes(d[8:16], "little")
-        kind = self._kind(u, v)
+        kind, launchpad = self._choose(u, v)
         if kind == truth.DUPLICATE:
             dup = self._duplicate(index, d)
             if dup is not None:
@@ -173,22 +307,24 @@ class SyntheticGenerator:
             return encode.pump_trade(index, d, signature, slot, self.pump_subscription)
         if kind == truth.RAYDIUM_SWAP:
             return encode.raydium_swap(index, d, signature, slot, self.raydium_subscription)
-        return self._launch(index, kind, d, signature, slot)
+        assert launchpad is not None
+        return self._launch(index, kind, launchpad, d, signature, slot)
 
     def _duplicate(self, index: int, d: bytes) -> SyntheticTx | None:
+        # A duplicate repeats a frame of its own partition: one from another partition could
+        # arrive before the original (partitions run at their own pace), and the job's output
+        # (which copy counts, a graduation seen before or after its create) would then depend on
+        # the interleaving.
         w = PARAMS.unpack_from(d, 104)
+        n = self.partitions
         target = -1
         if w[0] % 2 == 0 and self._t_launch:
-            for back in range(1, min(DUPLICATE_LOOKBACK, index) + 1):
-                if self.kind(index - back) in (
-                    truth.PUMP_CREATE,
-                    truth.PUMP_CREATE_V2,
-                    truth.RAYDIUM_INIT,
-                ):
-                    target = index - back
+            for back in range(1, min(DUPLICATE_LOOKBACK, index // n) + 1):
+                if self.kind(index - back * n) in _REPEATED_LAUNCHES:
+                    target = index - back * n
                     break
         if target < 0:
-            target = index - 1 - w[1] % 64
+            target = index - n * (1 + w[1] % 64)
         if target < 0:
             return None
         original = self.tx(target)
@@ -206,16 +342,58 @@ class SyntheticGenerator:
         self._faker.seed_instance(seed)
         return self._faker
 
-    def _launch(self, index: int, kind: str, d: bytes, signature: str, slot: int) -> SyntheticTx:
+    def _launch(
+        self, index: int, kind: str, launchpad: str, d: bytes, signature: str, slot: int
+    ) -> SyntheticTx:
         rng = random.Random(d[104:168])
-        if kind == truth.RAYDIUM_INIT or (
-            kind == truth.FAILED_LAUNCH and rng.random() > FAILED_PUMP_SHARE
-        ):
-            return encode.raydium_init(index, kind, rng, signature, slot, self.raydium_subscription)
-        pool = self._serial_pools[index % self.partitions]
-        return encode.pump_launch(
-            index, kind, rng, signature, slot, self.pump_subscription, pool, self._fake
+        subscription = self.subscriptions[launchpad]
+        if launchpad == RAYDIUM_AMM_V4:
+            return encode.raydium_init(index, kind, rng, signature, slot, subscription)
+        if launchpad == PUMP_FUN:
+            pool = self._serial_pools[index % self.partitions]
+            return encode.pump_launch(
+                index, kind, rng, signature, slot, subscription, pool, self._fake
+            )
+        graduation = self._graduated(index, d) if kind == truth.GRADUATION else None
+        return encode.module_launch(
+            index,
+            kind,
+            BY_NAME[launchpad],
+            rng,
+            signature,
+            slot,
+            subscription,
+            self._fake,
+            graduation,
         )
+
+    def _graduated(self, index: int, d: bytes) -> tuple[int, truth.LaunchTruth] | None:
+        """The pump.fun create a graduation at `index` pools: one of its partition's creates
+        since the partition's previous graduation, chosen by `d`; None when there is none."""
+        n = self.partitions
+        creates: list[int] = []
+        earlier = index - n
+        for _ in range(GRADUATION_LOOKBACK):
+            if earlier < 0:
+                break
+            kind = self.kind(earlier)
+            if kind == truth.GRADUATION:
+                break
+            if kind in _GRADUATING:
+                creates.append(earlier)
+            earlier -= n
+        if not creates:
+            return None
+        chosen = creates[PARAMS.unpack_from(d, 104)[7] % len(creates)]
+        created = self.tx(chosen).launch
+        assert created is not None and created.mint is not None
+        return chosen, created
+
+
+#: Kinds a duplicate that repeats "the latest real launch" looks for.
+_REPEATED_LAUNCHES = frozenset(truth.LAUNCH_KINDS - {truth.TRUNCATED_LAUNCH})
+#: pump.fun creates whose mint the job sees, so a later graduation of it is a graduation to it.
+_GRADUATING = frozenset({truth.PUMP_CREATE, truth.PUMP_CREATE_V2})
 
 
 def _threshold(share: float) -> int:
@@ -228,29 +406,38 @@ _local = threading.local()
 
 
 def generator_for(
-    seed: int, launch_ratio: float = DEFAULT_LAUNCH_RATIO, partitions: int = 1
+    seed: int,
+    launch_ratio: float = DEFAULT_LAUNCH_RATIO,
+    partitions: int = 1,
+    launchpad_mix: Mapping[str, float] | None = None,
 ) -> SyntheticGenerator:
-    """This thread's generator for ``(seed, launch_ratio, partitions)`` (built once, reused)."""
-    cache: dict[tuple[int, float, int], SyntheticGenerator] | None = getattr(_local, "cache", None)
+    """This thread's generator for ``(seed, launch_ratio, partitions, launchpad_mix)`` (built
+    once, reused)."""
+    cache: dict[Any, SyntheticGenerator] | None = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
-    key = (seed, launch_ratio, partitions)
+    key = (seed, launch_ratio, partitions, _mix_key(launchpad_mix))
     found = cache.get(key)
     if found is None:
         if len(cache) > 32:
             cache.clear()
-        found = cache[key] = SyntheticGenerator(seed, launch_ratio, partitions)
+        found = cache[key] = SyntheticGenerator(seed, launch_ratio, partitions, launchpad_mix)
     return found
 
 
 def generate(
-    seed: int, index: int, launch_ratio: float = DEFAULT_LAUNCH_RATIO, partitions: int = 1
+    seed: int,
+    index: int,
+    launch_ratio: float = DEFAULT_LAUNCH_RATIO,
+    partitions: int = 1,
+    launchpad_mix: Mapping[str, float] | None = None,
 ) -> SyntheticTx:
-    """Frame `index` of the stream ``(seed, launch_ratio, partitions)``, with its ground truth.
+    """Frame `index` of the stream ``(seed, launch_ratio, partitions, launchpad_mix)``, with its
+    ground truth.
 
     Pure: the same arguments give the same bytes in any process, at any time.
     """
-    return generator_for(seed, launch_ratio, partitions).tx(index)
+    return generator_for(seed, launch_ratio, partitions, launchpad_mix).tx(index)
 
 
 def generate_range(
@@ -259,10 +446,11 @@ def generate_range(
     launch_ratio: float = DEFAULT_LAUNCH_RATIO,
     start: int = 0,
     partitions: int = 1,
+    launchpad_mix: Mapping[str, float] | None = None,
 ) -> Iterator[SyntheticTx]:
     """Frames ``start .. total-1`` in global order: what a run with ``total`` emits, all
     partitions together."""
-    gen = generator_for(seed, launch_ratio, partitions)
+    gen = generator_for(seed, launch_ratio, partitions, launchpad_mix)
     for index in range(start, total):
         yield gen.tx(index)
 

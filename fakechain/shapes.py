@@ -310,6 +310,16 @@ def raydium_initialize2_repeat(arguments: str, pool: str, extra: int = 0) -> lis
     ]
 
 
+#: SPL Token's ``InsufficientFunds``: custom error 1.
+TOKEN_INSUFFICIENT_FUNDS = 1
+
+
+def token_transfer_failing(extra: int = 0) -> Invoke:
+    """An SPL Token transfer short of funds: what fails a bundle after its launch succeeded."""
+    body = (program_log("Instruction: Transfer"), program_log("Error: insufficient funds"))
+    return Invoke(TOKEN_PROGRAM, body, 4100 + extra, fails_with=TOKEN_INSUFFICIENT_FUNDS)
+
+
 # --- the pump.fun bonding curve ---------------------------------------------------------------
 
 

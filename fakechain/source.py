@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 
 from domain.models import RawFrame
-from fakechain.generator import DEFAULT_LAUNCH_RATIO, frames_of_partition, generator_for
+from fakechain.generator import (
+    DEFAULT_LAUNCH_RATIO,
+    frames_of_partition,
+    generator_for,
+    launch_shares,
+)
 
 #: Frames per `next_batch` when unthrottled, and the cap per batch when throttled.
 DEFAULT_BATCH_SIZE = 512
@@ -36,7 +41,7 @@ class SyntheticPartition(StatefulSourcePartition[RawFrame, int]):
         n = source.partitions
         self._partition, self._partitions = partition, n
         self._position = self._start_position = position
-        self._stream = (source.seed, source.launch_ratio, n)
+        self._stream = (source.seed, source.launch_ratio, n, source.launchpad_mix)
         total = source.total
         self._count = None if total is None else frames_of_partition(total, partition, n)
         self._per_second = source.rate / n
@@ -63,7 +68,7 @@ class SyntheticPartition(StatefulSourcePartition[RawFrame, int]):
         # the generator (and its Faker) belongs to the thread that runs this batch
         payload = generator_for(*self._stream).payload
         p, n = self._partition, self._partitions
-        batch = [RawFrame(payload(p + i * n), now) for i in range(k, end)]
+        batch = [RawFrame(payload(p + i * n), now, "synthetic") for i in range(k, end)]
         self._position = end
         return batch
 
@@ -92,6 +97,8 @@ class SyntheticSource(FixedPartitionedSource[RawFrame, int]):
     :arg partitions: partitions ``synthetic-0 .. synthetic-{n-1}``; frame ``g`` is in ``g % n``.
     :arg clock: stamps `RawFrame.arrived_at` and drives the rate schedule.
     :arg batch_size: frames per `next_batch` when unthrottled; the cap per batch otherwise.
+    :arg launchpad_mix: launchpad name -> share of the launches (scaled to sum to 1; launchpads
+        without an encoder are left out); None = `fakechain.generator.DEFAULT_LAUNCHPAD_MIX`.
     """
 
     rate: float = 0.0
@@ -101,6 +108,7 @@ class SyntheticSource(FixedPartitionedSource[RawFrame, int]):
     partitions: int = 1
     clock: Callable[[], float] = time.time
     batch_size: int = DEFAULT_BATCH_SIZE
+    launchpad_mix: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -114,8 +122,14 @@ class SyntheticSource(FixedPartitionedSource[RawFrame, int]):
             problems.append(f"partitions={self.partitions!r}: must be >= 1")
         if self.batch_size < 1:
             problems.append(f"batch_size={self.batch_size!r}: must be >= 1")
+        try:
+            launch_shares(self.launchpad_mix)
+        except ValueError as exc:
+            problems.append(str(exc))
         if problems:
             raise ValueError("; ".join(problems))
+        if self.launchpad_mix is not None:
+            self.launchpad_mix = dict(self.launchpad_mix)
         self.rate = float(self.rate)
 
     def partition_names(self) -> list[str]:

@@ -21,15 +21,24 @@ FAILED_LAUNCH = "failed_launch"
 DUPLICATE = "duplicate"
 PUMP_TRADE = "pump_trade"
 RAYDIUM_SWAP = "raydium_swap"
+#: A PumpSwap ``CreatePool`` for a pump.fun mint created earlier in the same partition.
+GRADUATION = "graduation"
+#: A launch written by a registry module's own encoder (`Launchpad.synthetic`): LaunchLab,
+#: Meteora DBC, Moonshot, CPMM, DAMM v2, ... (`LaunchTruth.launchpad` says which).
+MODULE_LAUNCH = "module_launch"
 
 #: Successful launches: ``err`` is null and the logs hold a launch instruction. Every frame of
 #: these kinds is a launch the detector should find (a truncated one without its fields).
-LAUNCH_KINDS = frozenset({PUMP_CREATE, PUMP_CREATE_V2, RAYDIUM_INIT, TRUNCATED_LAUNCH})
+LAUNCH_KINDS = frozenset(
+    {PUMP_CREATE, PUMP_CREATE_V2, RAYDIUM_INIT, TRUNCATED_LAUNCH, GRADUATION, MODULE_LAUNCH}
+)
 KINDS = (
     PUMP_CREATE_V2,
     PUMP_CREATE,
     RAYDIUM_INIT,
     TRUNCATED_LAUNCH,
+    GRADUATION,
+    MODULE_LAUNCH,
     FAILED_LAUNCH,
     DUPLICATE,
     PUMP_TRADE,
@@ -43,16 +52,23 @@ KINDS = (
 class LaunchTruth(FoundLaunch):
     """What a launch frame shows, as a perfect decoder of its logs would read it.
 
-    Fields the logs do not carry are None: a Raydium ``initialize2`` seen through
-    ``logsSubscribe`` has no mint, creator, name or buy; a truncated launch lost its
-    CreateEvent and its Buy. For a failed launch, `initial_buy_sol` is None (the buy failed).
-    The fields after `FoundLaunch`'s are what only the generator knows.
+    Its `FoundLaunch` fields (launchpad, event, mint, ...) are exactly what a correct decoder
+    reports from the frame's logs alone: a Raydium ``initialize2`` seen through ``logsSubscribe``
+    has no mint, creator, name or buy; a truncated launch lost its CreateEvent and its Buy; a
+    launch written by a registry module is its encoder's ``from_logs``. For a failed pump.fun
+    launch, `initial_buy_sol` is None (the buy failed). The fields after `FoundLaunch`'s are what
+    only the generator knows.
     """
 
-    #: The launch instruction: ``Create``, ``CreateV2`` or ``initialize2``.
+    #: The launch instruction as its launch line names it (``Create``, ``CreateV2``,
+    #: ``initialize2``, ``CreatePool``, ...).
     instruction: str = ""
     bonding_curve: str | None = None
     serial_launcher: bool = False
+    #: The mint as the generator drew it, even where the logs do not show it (base58).
+    drawn_mint: str | None = None
+    #: For a graduation: the frame index of the pump.fun create whose mint it pools.
+    graduates: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,14 +64,25 @@ def check_extras(config: SnifferConfig) -> None:
     """Exit 2 with one line now if the configured source's or sink's optional dependency is
     missing (the runtime may call this right after loading the configuration, before it starts
     anything); `make_source` and `make_transport` check the same on their own."""
-    for role, name in (("source", config.source), ("sink", config.sink)):
+    for role, name in (*(("source", s) for s in config.source), ("sink", config.sink)):
         if name in EXTRAS:
             with _needs_extra(role, name):
                 importlib.import_module(EXTRAS[name][1])
 
 
 def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSource[RawFrame, Any]:
-    if config.source == "synthetic":
+    """The configured source; several side by side become one `MergedSource`."""
+    if len(config.source) == 1:
+        return _one_source(config.source[0], config, metrics)
+    from connectors.merged import MergedSource
+
+    return MergedSource({name: _one_source(name, config, metrics) for name in config.source})
+
+
+def _one_source(
+    name: str, config: SnifferConfig, metrics: Metrics
+) -> FixedPartitionedSource[RawFrame, Any]:
+    if name == "synthetic":
         from fakechain import SyntheticSource
 
         return SyntheticSource(
@@ -80,31 +91,32 @@ def make_source(config: SnifferConfig, metrics: Metrics) -> FixedPartitionedSour
             total=config.synthetic_total,
             seed=config.synthetic_seed,
             partitions=config.synthetic_partitions,
+            launchpad_mix=config.synthetic_launchpad_mix,
         )
-    if config.source == "replay":
+    if name == "replay":
         from connectors.replay import ReplaySource
 
         assert config.replay_path is not None  # the config's own validation guarantees it
         return ReplaySource(
             config.replay_path, config.replay_rate, partitions=config.replay_partitions
         )
-    if config.source == "solana_ws":
+    if name == "solana_ws":
         with _needs_extra("source", "solana_ws"):
             from connectors.solana_ws.source import SolanaWsSource
         return SolanaWsSource.from_settings(settings.solana_ws_settings(config), metrics)
-    if config.source == "redis":
+    if name == "redis":
         with _needs_extra("source", "redis"):
             from connectors.redis_streams.source import RedisStreamSource
         return RedisStreamSource.from_settings(settings.redis_source_settings(config), metrics)
-    if config.source == "kafka":
+    if name == "kafka":
         with _needs_extra("source", "kafka"):
             from connectors.kafka.source import KafkaFrameSource
         return KafkaFrameSource.from_settings(settings.kafka_source_settings(config), metrics)
-    if config.source == "yellowstone":
+    if name == "yellowstone":
         with _needs_extra("source", "yellowstone"):
             from connectors.yellowstone.source import YellowstoneSource, exit_job
         return YellowstoneSource(settings.yellowstone_settings(config), metrics, on_fatal=exit_job)
-    raise ValueError(f"source={config.source!r}: no connector serves it")
+    raise ValueError(f"source={name!r}: no connector serves it")
 
 
 def make_transport(config: SnifferConfig) -> OpenableTransport:

@@ -26,7 +26,12 @@ from domain.shutdown import Shutdown
 from domain.transport import Transport
 from flows.endpoints import make_source, make_transport
 from flows.lifecycle import PROCESS, Closer
-from flows.settings import delivery_settings, filter_settings, scoring_settings
+from flows.settings import (
+    delivery_settings,
+    filter_settings,
+    launchpad_detector,
+    scoring_settings,
+)
 from flows.stoppable import StoppableSource
 from operators.batching import batch_candidates
 from operators.dedup import dedup_launches
@@ -72,7 +77,7 @@ def build_flow(
         source = RecordingSource(source, recorder)
     frames = op.input("frames", flow, StoppableSource(source, shutdown))
 
-    detected = detect_launches("detect", frames, metrics)
+    detected = detect_launches("detect", frames, metrics, detector=launchpad_detector(config))
     dead_letters = (
         closer.open(DeadLetterFile(config.dead_letter_path, metrics))
         if config.dead_letter_path

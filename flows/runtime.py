@@ -156,7 +156,7 @@ def start_process() -> Process:
     log.info(
         "starting: process %d, source=%s sink=%s mode=%s policy=%s batch_size=%d",
         pid,
-        config.source,
+        ",".join(config.source),
         config.sink,
         config.batch_send_mode,
         config.drop_policy,

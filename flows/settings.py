@@ -18,6 +18,8 @@ from domain.config import SnifferConfig
 from operators.delivery import DeliverySettings
 from operators.filters import FilterSettings
 from operators.scoring import ScoringSettings
+from solwire.detect import Detector
+from solwire.launchpads import BY_NAME
 
 if TYPE_CHECKING:
     from connectors.kafka.settings import KafkaSinkSettings, KafkaSourceSettings
@@ -33,6 +35,11 @@ def _prefixed(config: SnifferConfig, prefix: str, settings: type[Any]) -> dict[s
     """The configuration's `prefix` fields named like the fields of the dataclass `settings`:
     ``filter_serial_window_s`` is `FilterSettings.serial_window_s`."""
     return {field.name: getattr(config, prefix + field.name) for field in fields(settings)}
+
+
+def launchpad_detector(config: SnifferConfig) -> Detector:
+    """The detector of the configured ``launchpads`` (names the configuration has checked)."""
+    return Detector(BY_NAME[name] for name in config.launchpads)
 
 
 def filter_settings(config: SnifferConfig) -> FilterSettings:
@@ -81,21 +88,12 @@ def solana_ws_settings(config: SnifferConfig) -> SolanaWsSettings:
         commitment=config.ws_commitment,
         transaction_subscribe=config.ws_transaction_subscribe,
         ping_interval_s=config.ws_ping_interval_s,
+        silence_timeout_s=config.ws_silence_timeout_s,
         max_frame_bytes=config.ws_max_frame_bytes,
         reconnect_initial_s=config.ws_reconnect_initial_s,
         reconnect_max_s=max(config.ws_reconnect_max_s, config.ws_reconnect_initial_s),
         queue_capacity=config.source_queue_capacity,
     )
-
-
-def grpc_programs(config: SnifferConfig) -> tuple[str, ...]:
-    """``grpc_programs``, or when empty the programs of the launchpads the job detects."""
-    if config.grpc_programs:
-        return tuple(config.grpc_programs)
-    from solwire.launchpads import BY_NAME, NAMES
-
-    names = getattr(config, "launchpads", None) or NAMES
-    return tuple(dict.fromkeys(BY_NAME[name].program for name in names))
 
 
 def yellowstone_settings(config: SnifferConfig) -> YellowstoneSettings:
@@ -106,7 +104,7 @@ def yellowstone_settings(config: SnifferConfig) -> YellowstoneSettings:
     return YellowstoneSettings(
         url=_secret(config.grpc_url, "grpc_url"),
         token=token or None,
-        programs=grpc_programs(config),
+        programs=tuple(config.grpc_programs),
         commitment=config.grpc_commitment,
         silence_timeout_s=config.grpc_silence_timeout_s,
         max_message_bytes=config.grpc_max_message_bytes,

@@ -213,3 +213,174 @@ def show(fig: Figure, save_as: str | Path | None = None) -> None:
     if save_as is not None:
         Path(save_as).write_bytes(buffer.getvalue())
     display(Image(data=buffer.getvalue(), format="png"))
+
+
+# --- two sources racing (notebook 05) -------------------------------------------------------------
+
+
+@dataclass
+class Race:
+    """One run of two sources delivering the same transactions: who was first, how late the
+    other was (from the job's own ``sniffer_source_first_total`` / ``_lag_seconds`` series)."""
+
+    delays_ms: dict[str, tuple[float, float]]
+    snapshot: dict[str, Any]
+    firsts: dict[str, float]
+    #: Per source: the lag histogram's cumulative buckets (seconds), for quantiles.
+    lag_buckets: dict[str, list[tuple[float, float]]]
+
+    def first_share(self, source: str) -> float:
+        total = sum(self.firsts.values())
+        return self.firsts.get(source, 0.0) / total if total else math.nan
+
+    def lag_ms(self, source: str, q: float) -> float:
+        buckets = self.lag_buckets.get(source)
+        return histogram_quantile(buckets, q) * 1e3 if buckets else math.nan
+
+
+def race(
+    delays_ms: dict[str, tuple[float, float]],
+    *,
+    total: int,
+    rate: float,
+    seed: int = 1,
+    launch_ratio: float = 1.0,
+) -> Race:
+    """Run the dataflow in this process with the synthetic source and a replay of the very same
+    frames side by side, each held back by its own provider delay: ``delays_ms[name] = (base,
+    mean extra)``, the extra drawn from an exponential distribution per frame (a provider's
+    jitter), order kept within a source. Transaction i happens at ``start + i / rate`` (one clock
+    for both: the chain's), and each source delivers it at that time plus its delay, so the race
+    is decided by the delays alone, not by how fast each source reads its input. The two sources
+    are named ``synthetic`` and ``replay``."""
+    import random
+    import tempfile
+
+    from bytewax.testing import run_main
+    from prometheus_client import CollectorRegistry
+
+    from connectors.merged import MergedSource
+    from connectors.replay import ReplaySource
+    from domain.config import load_config
+    from domain.metrics import Metrics
+    from fakechain import SyntheticSource, generate_range
+    from flows.pipeline import build_flow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        recording = Path(tmp) / "frames.jsonl"
+        frames = generate_range(seed, total, launch_ratio, partitions=1)
+        recording.write_bytes(b"".join(tx.payload + b"\n" for tx in frames))
+        fields = {"synthetic_total": total, "synthetic_seed": seed, "replay_path": str(recording),
+                  "source": "synthetic,replay"}  # fmt: skip
+        config = load_config(settings(**fields))
+        metrics = Metrics(CollectorRegistry(), capacity=config.stream_buffer_capacity)
+        rng = random.Random(seed)
+        sources = {
+            "synthetic": SyntheticSource(
+                rate=0, total=total, seed=seed, launch_ratio=launch_ratio, partitions=1
+            ),
+            "replay": ReplaySource(recording, 0),
+        }
+        start = time.time() + 0.5  # both sources are built and reading by then
+        delayed = {
+            name: _DelayedSource(source, start, rate, *delays_ms[name], random.Random(rng.random()))
+            for name, source in sources.items()
+        }
+        run_main(build_flow(config, metrics, source=MergedSource(delayed)))
+    snapshot = metrics.snapshot()
+    check_conserved(snapshot, f"race {delays_ms}")
+    firsts = {
+        name: metrics.registry.get_sample_value("sniffer_source_first_total", {"source": name})
+        or 0.0
+        for name in sources
+    }
+    lags = {}
+    for name in sources:
+        buckets = [
+            (float(sample.labels["le"]), sample.value)
+            for metric in metrics.registry.collect()
+            for sample in metric.samples
+            if sample.name == "sniffer_source_lag_seconds_bucket"
+            and sample.labels.get("source") == name
+        ]
+        if buckets:
+            lags[name] = sorted(buckets)
+    return Race(delays_ms, snapshot, firsts, lags)
+
+
+class _DelayedSource:
+    """A source whose i-th frame reaches the dataflow at ``start + i / rate`` plus `base_ms` plus
+    an exponential extra of mean `jitter_ms`, in order, stamped when it is handed over."""
+
+    def __init__(
+        self, inner: Any, start: float, rate: float, base_ms: float, jitter_ms: float, rng: Any
+    ) -> None:
+        from connectors._support.wrapped_source import WrappedSource
+
+        class Wrapped(WrappedSource):  # type: ignore[misc, type-arg]
+            def wrap(self, part: Any) -> Any:
+                return _DelayedPartition(part, start, rate, base_ms / 1e3, jitter_ms / 1e3, rng)
+
+        self._source = Wrapped(inner)
+
+    def list_parts(self) -> list[str]:
+        return self._source.list_parts()
+
+    def build_part(self, step_id: str, for_part: str, resume_state: Any) -> Any:
+        return self._source.build_part(step_id, for_part, resume_state)
+
+
+class _DelayedPartition:
+    #: Frames read ahead of their release at most (the inner sources run flat out).
+    AHEAD = 4096
+
+    def __init__(
+        self, inner: Any, start: float, rate: float, base_s: float, jitter_s: float, rng: Any
+    ) -> None:
+        from collections import deque
+
+        self._inner = inner
+        self._start, self._rate = start, rate
+        self._base, self._jitter, self._rng = base_s, jitter_s, rng
+        self._held: Any = deque()
+        self._count = 0
+        self._last_release = 0.0
+        self._ended = False
+
+    def next_batch(self) -> list[Any]:
+        from dataclasses import replace
+
+        now = time.time()
+        if not self._ended and len(self._held) < self.AHEAD:
+            try:
+                for frame in self._inner.next_batch():
+                    happened = self._start + self._count / self._rate
+                    self._count += 1
+                    extra = self._rng.expovariate(1 / self._jitter) if self._jitter else 0.0
+                    release = max(self._last_release, happened + self._base + extra)
+                    self._last_release = release
+                    self._held.append((release, frame))
+            except StopIteration:
+                self._ended = True
+        out = []
+        while self._held and self._held[0][0] <= now:
+            _, frame = self._held.popleft()
+            # Stamped when it really reaches the dataflow (a poll may come a little after the
+            # release time), as a source stamps a frame when it receives it.
+            out.append(replace(frame, arrived_at=now))
+        if self._ended and not self._held:
+            raise StopIteration
+        return out
+
+    def next_awake(self) -> Any:
+        from datetime import datetime, timedelta, timezone
+
+        if self._held:
+            return datetime.now(timezone.utc) + timedelta(milliseconds=1)
+        return None if self._ended else self._inner.next_awake()
+
+    def snapshot(self) -> Any:
+        return self._inner.snapshot()
+
+    def close(self) -> None:
+        self._inner.close()

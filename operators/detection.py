@@ -68,6 +68,7 @@ class FrameCounter:
         found: Counter[tuple[str, str]] = Counter()
         partial: Counter[tuple[str, str]] = Counter()
         detector = self._detector
+        sources: Counter[str] = Counter(getattr(frame, "source", "") for frame in frames)
         for frame in frames:
             outcome = decode_frame(frame, detected_at, detector)
             if outcome is None:
@@ -93,6 +94,8 @@ class FrameCounter:
                 metrics.tx_invalid.labels(reason).inc(count)
         if truncated:
             metrics.tx_truncated.inc(truncated)
+        for source, count in sources.items():
+            metrics.source_frames.labels(source or "unnamed").inc(count)
         for (launchpad, event), count in found.items():
             metrics.launches_found.labels(launchpad, event).inc(count)
         for (launchpad, field), count in partial.items():

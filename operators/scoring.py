@@ -3,22 +3,35 @@
 The score, in [0, 1] (defaults in brackets; `age` counts chain time, slot x 0.4 s):
 
 ```
-creator   = 1 / (1 + sum of 0.5 ** (age_s / ema_half_life_s [3600]) over the creator's
-            earlier launches)                                   (0.5 when the creator is unknown;
-            1 for pump_swap: a graduation happens once per token, and its pool creator is a
-            migration account shared by all graduations, not a serial launcher)
-buy       = min(initial_buy_sol / buy_full_sol [2.0], 1)  (0.5 when the buy is unknown)
-launchpad = pump_swap 1.0 (a graduation), raydium_amm_v4 0.8, pump_fun 0.5, any other 0.5
-score     = round(0.4 * creator + 0.3 * buy + 0.3 * launchpad, 4)
-priority  = HIGH if score >= high_threshold [0.6] else LOW
+graduation = the launch is a pool (event "pool") for a mint this step saw created
+             (event "create") earlier
+creator    = 1 for a graduation and for any pump_swap pool (a graduation's pool is opened by a
+             migration account shared by all graduations, not a serial launcher); else
+             1 / (1 + sum of 0.5 ** (age_s / ema_half_life_s [3600]) over the creator's
+             earlier launches)                                  (0.5 when the creator is unknown)
+buy        = min(initial_buy_sol / buy_full_sol [2.0], 1)  (0.5 when the buy is unknown)
+launchpad  = 1.0 for a graduation; else LAUNCHPAD_SCORES[launchpad]:
+             pump_swap 0.8, raydium_amm_v4 0.8, raydium_cpmm 0.7, meteora_damm_v2 0.7 (pools);
+             pump_fun, raydium_launchlab, meteora_dbc, moonshot 0.5 (fresh creates);
+             a launchpad of neither list 0.7 for a pool, 0.5 for a create
+score      = round(0.4 * creator + 0.3 * buy + 0.3 * launchpad, 4)
+priority   = HIGH if score >= high_threshold [0.6] else LOW
 ```
+
+Why the launchpad term: a pool comes with liquidity, and a graduation has survived its bonding
+curve, which most creates never do (pump.fun graduates well under 1 % of its creates). PumpSwap
+pools are nearly all graduations even when the create came before the job started, and a new
+Raydium AMM v4 pool is rare and funded; CPMM and DAMM v2 pools are graduation targets too but
+also opened by hand for any token. Creates all start neutral: creator and buy tell them apart.
 
 The sum in `creator` is the creator's launch-rate EMA expressed as a decayed launch count: a
 creator's first launch scores 1, a second one right after it 0.5, and a creator quiet for many
 half-lives counts as fresh again. The EMA runs on the chain's clock, never the wall clock, so the
 same launches get the same scores at any replay speed; a launch without a slot counts as no time
 passed since the creator's previous one. At most ``creator_capacity`` creators are
-remembered; the least recently active one is forgotten first (and would score as fresh).
+remembered; the least recently active one is forgotten first (and would score as fresh). The
+created mints are bounded the same way: at most ``creator_capacity`` of them, the oldest forgotten
+first (a pool for a forgotten mint scores as a plain pool). Both are in the step's snapshot.
 
 The step takes a `ScoringSettings` (the configuration's ``score_*`` fields, validated there).
 """
@@ -35,22 +48,27 @@ from bytewax.dataflow import operator
 from bytewax.operators import KeyedStream, StatefulLogic
 
 from domain.models import (
+    CREATE,
     HIGH,
     LOW,
-    PUMP_FUN,
+    POOL,
     PUMP_SWAP,
     RAYDIUM_AMM_V4,
     SLOT_SECONDS,
     Candidate,
     Launch,
 )
+from solwire.launchpads import REGISTRY
 
 __all__ = [
     "BUY_WEIGHT",
+    "CREATE_SCORE",
     "CREATOR_WEIGHT",
+    "GRADUATION_SCORE",
     "LAUNCHPAD_SCORES",
     "LAUNCHPAD_WEIGHT",
     "NEUTRAL",
+    "POOL_SCORE",
     "ScoringLogic",
     "ScoringSettings",
     "ScoringState",
@@ -64,9 +82,18 @@ LAUNCHPAD_WEIGHT = 0.3
 #: The value of a term whose input the launch does not carry.
 NEUTRAL = 0.5
 
-#: A graduation (pump.fun token moving to its AMM) has survived its bonding curve: highest. A new
-#: Raydium pool comes with liquidity. A fresh pump.fun launch is the most common and the riskiest.
-LAUNCHPAD_SCORES: Mapping[str, float] = {PUMP_SWAP: 1.0, RAYDIUM_AMM_V4: 0.8, PUMP_FUN: 0.5}
+#: The launchpad term of a graduation: a pool for a mint this step saw created.
+GRADUATION_SCORE = 1.0
+#: The launchpad term of a pool and of a fresh create, unless `LAUNCHPAD_SCORES` says otherwise.
+POOL_SCORE = 0.7
+CREATE_SCORE = 0.5
+#: Pools nearly always graduations (PumpSwap) or rare and funded (Raydium AMM v4) weigh more.
+_OVERRIDES = {PUMP_SWAP: 0.8, RAYDIUM_AMM_V4: 0.8}
+#: The launchpad term of every registry launchpad (module doc), when the launch is no graduation.
+LAUNCHPAD_SCORES: Mapping[str, float] = {
+    lp.name: _OVERRIDES.get(lp.name, POOL_SCORE if lp.event == POOL else CREATE_SCORE)
+    for lp in REGISTRY
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +117,8 @@ class ScoringState:
 
     creators: tuple[tuple[str, tuple[float, float]], ...] = ()
     newest_s: float | None = None
+    #: Mints seen created (event "create"), oldest first: a later pool for one is a graduation.
+    created: tuple[str, ...] = ()
 
 
 class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
@@ -110,11 +139,15 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
         self._newest_s = state.newest_s
         while len(self._creators) > self._capacity:
             self._creators.popitem(last=False)
+        # insertion-ordered set: the oldest created mint is the first key
+        self._created: dict[str, None] = dict.fromkeys(state.created[-self._capacity :])
 
     def on_item(self, value: Launch) -> tuple[Iterable[Candidate], bool]:
-        # A PumpSwap pool's creator is, for a graduation, pump.fun's migration account: one key
-        # behind every graduation, which the EMA would take for the busiest serial launcher.
-        if value.launchpad == PUMP_SWAP:
+        graduation = self._graduation(value)
+        # A graduation's pool creator is a migration account: one key behind every graduation,
+        # which the EMA would take for the busiest serial launcher. PumpSwap pools are
+        # graduations even when the create came before this job started.
+        if graduation or value.launchpad == PUMP_SWAP:
             creator = 1.0
         elif value.creator is None:
             creator = NEUTRAL
@@ -122,12 +155,29 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
             creator = self._creator_term(value)
         buy = value.initial_buy_sol
         buy_term = NEUTRAL if buy is None else min(max(buy, 0.0) / self._buy_full_sol, 1.0)
-        launchpad = LAUNCHPAD_SCORES.get(value.launchpad, NEUTRAL)
+        if graduation:
+            launchpad = GRADUATION_SCORE
+        else:
+            default = POOL_SCORE if value.event == POOL else CREATE_SCORE
+            launchpad = LAUNCHPAD_SCORES.get(value.launchpad, default)
         score = round(
             CREATOR_WEIGHT * creator + BUY_WEIGHT * buy_term + LAUNCHPAD_WEIGHT * launchpad, 4
         )
         priority = HIGH if score >= self._high_threshold else LOW
         return ((Candidate(value, score, priority),), StatefulLogic.RETAIN)
+
+    def _graduation(self, launch: Launch) -> bool:
+        """Whether `launch` is a pool for a mint seen created; remembers created mints."""
+        mint = launch.mint
+        if mint is None:
+            return False
+        if launch.event == POOL:
+            return mint in self._created
+        if launch.event == CREATE and mint not in self._created:
+            if len(self._created) >= self._capacity:
+                del self._created[next(iter(self._created))]
+            self._created[mint] = None
+        return False
 
     def _creator_term(self, launch: Launch) -> float:
         """1 / (1 + the creator's decayed count of earlier launches); records this launch."""
@@ -156,7 +206,7 @@ class ScoringLogic(StatefulLogic[Launch, Candidate, ScoringState]):
         return 1.0 / (1.0 + earlier)
 
     def snapshot(self) -> ScoringState:
-        return ScoringState(tuple(self._creators.items()), self._newest_s)
+        return ScoringState(tuple(self._creators.items()), self._newest_s, tuple(self._created))
 
 
 @operator

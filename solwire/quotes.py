@@ -4,12 +4,13 @@ Where a launchpad's layout names the roles (base_mint / quote_mint) the roles de
 programs with unordered or sorted sides (Raydium AMM v4's coin/pc, CPMM's token_0/token_1, DAMM
 v2's token_a/token_b) do not say which side is the new token; there, the token is the side that
 is not a well-known quote mint, and with a known quote on both sides or on neither the answer is
-"unknown", never a guess.
+"unknown", never a guess: a guess would be a wrong mint half of the time, and users trade on
+the mint.
 """
 
 from __future__ import annotations
 
-__all__ = ["KNOWN_QUOTES", "USDC", "USDT", "WRAPPED_SOL", "token_and_quote"]
+__all__ = ["KNOWN_QUOTES", "USDC", "USDT", "WRAPPED_SOL", "sorted_pair_roles", "token_and_quote"]
 
 WRAPPED_SOL = "So11111111111111111111111111111111111111112"
 USDC = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
@@ -25,3 +26,22 @@ def token_and_quote(a: str | None, b: str | None) -> tuple[str | None, str | Non
     if a and b and a_quote != b_quote:
         return (b, a) if a_quote else (a, b)
     return None, None
+
+
+_UNREADABLE = ("mint", "quote_mint")
+
+
+def sorted_pair_roles(
+    mint_a: str | None, mint_b: str | None
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """`token_and_quote` with the fields to name partial: ``(mint, quote_mint, partial)``.
+
+    A side that could not be read (None or the unknown key "") makes both fields unknown AND
+    partial: that side might have been the quote or the token. Both sides read but not exactly
+    one a known quote: both None and not partial, since the frame was read in full and simply
+    does not tell (ambiguous by design, see above).
+    """
+    if not mint_a or not mint_b:
+        return None, None, _UNREADABLE
+    mint, quote = token_and_quote(mint_a, mint_b)
+    return mint, quote, ()

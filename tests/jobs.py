@@ -30,6 +30,7 @@ __all__ = [
     "settings",
     "start_job",
     "wait_for_lines",
+    "without_source",
     "without_time",
 ]
 
@@ -81,6 +82,12 @@ def finite_synthetic(total: int, launch_ratio: float = 0.05, **fields: object) -
 def without_time(candidate: dict[str, Any]) -> dict[str, Any]:
     """A candidate minus `detected_at`, the one field that differs between identical runs."""
     return {k: v for k, v in candidate.items() if k != "detected_at"}
+
+
+def without_source(candidate: dict[str, Any]) -> dict[str, Any]:
+    """A candidate minus `detected_at` and `source`: what runs of the same transactions through
+    different sources (a live run and its replay) have in common."""
+    return {k: v for k, v in candidate.items() if k not in ("detected_at", "source")}
 
 
 def wait_for_lines(

@@ -15,6 +15,7 @@ log = logging.getLogger("connectors.kafka")
 #: librdkafka's own log lines (connection failures, configuration warnings) go here.
 client_log = logging.getLogger("connectors.kafka.librdkafka")
 
+#: The ``source`` setting's name: the source's metrics' label and every frame's ``source``.
 SOURCE_LABEL = "kafka"
 #: One log line per error kind at most this often (the rest are only counted).
 ERROR_LOG_INTERVAL_S = DEFAULT_INTERVAL_S

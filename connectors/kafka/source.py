@@ -194,7 +194,7 @@ class KafkaFramePartition(StatefulSourcePartition[RawFrame, Any]):
         for item in items:
             if isinstance(item, KafkaSourceMessage):
                 value = item.value
-                frames.append(RawFrame(value if value is not None else b"", now))
+                frames.append(RawFrame(value if value is not None else b"", now, SOURCE_LABEL))
                 offset = item.offset
             elif isinstance(item, BytewaxKafkaError):
                 self._errors.report(item.err, f"partition {self._name}")

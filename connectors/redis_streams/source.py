@@ -50,6 +50,10 @@ from connectors.redis_streams.settings import RedisSourceSettings
 from domain.metrics import Metrics
 from domain.models import RawFrame
 
+#: The ``source`` setting's name for this source, carried by every frame (the ``source`` output
+#: field) and the label of its metrics.
+SOURCE_NAME = "redis"
+
 
 @dataclass(frozen=True)
 class _Reading:
@@ -317,7 +321,7 @@ class RedisStreamPartition(StatefulSourcePartition[RawFrame, str | None]):
             if payload is None:
                 self._warn_no_frame(entry_id, fields)
                 payload = b""
-            frames.append(RawFrame(payload, now))
+            frames.append(RawFrame(payload, now, SOURCE_NAME))
         if entries:
             self._last_id = _text(entries[-1][0])
         if vanished:
@@ -349,7 +353,7 @@ class RedisStreamPartition(StatefulSourcePartition[RawFrame, str | None]):
         if connection:
             self._lost_connection = self._lost_connection or self._connected_once
         elif self._metrics is not None:
-            self._metrics.source_errors.labels("redis", _error_kind(exc)).inc()
+            self._metrics.source_errors.labels(SOURCE_NAME, _error_kind(exc)).inc()
         if isinstance(exc, redis.exceptions.AuthenticationError):
             what = "credentials refused"
         elif isinstance(exc, redis.TimeoutError):
@@ -378,7 +382,7 @@ class RedisStreamPartition(StatefulSourcePartition[RawFrame, str | None]):
             )
         if self._lost_connection:
             if self._metrics is not None:
-                self._metrics.source_reconnects.labels("redis").inc()
+                self._metrics.source_reconnects.labels(SOURCE_NAME).inc()
             self._lost_connection = False
         self._connected_once = True
         self._backoff.reset()

@@ -258,9 +258,33 @@ class _Client:
         for sub in self._subs:
             if not sub.given_up:
                 await self._subscribe(ws, sub)
+        silence = self.settings.silence_timeout_s
         while self.fatal is None:
-            data = await ws.recv(decode=False)
+            try:
+                # recv() may be cancelled without losing data (websockets' asyncio API).
+                data = await asyncio.wait_for(ws.recv(decode=False), timeout=silence)
+            except asyncio.TimeoutError:
+                if await self._answers_ping(ws, silence):
+                    continue  # alive, only quiet: a program with nothing to report
+                self._count("silent")
+                log.warning(
+                    "solana_ws: nothing from %s for %.0f s, not even a pong: reconnecting",
+                    self.shown_url,
+                    silence,
+                )
+                ws.transport.abort()  # a close handshake would wait on a peer that is gone
+                return
             self._on_frame(ws, data, self._clock())
+
+    async def _answers_ping(self, ws: ClientConnection, within_s: float) -> bool:
+        """Whether the peer still answers a ping (the websocket's own keepalive pings only
+        close the socket after ping_interval + ping_timeout, which may be far longer)."""
+        try:
+            pong = await ws.ping()
+            await asyncio.wait_for(pong, timeout=min(within_s, 10.0))
+        except (asyncio.TimeoutError, ConnectionClosed):
+            return False
+        return True
 
     async def _subscribe(self, ws: ClientConnection, sub: _Subscription) -> None:
         self._next_id += 1
@@ -303,7 +327,7 @@ class _Client:
                 return
         self.received += 1
         self._delivered = True
-        self._queue.put(RawFrame(data, arrived_at))
+        self._queue.put(RawFrame(data, arrived_at, SOURCE))
 
     def _note_slot(self, slot: int) -> None:
         before = self._highest_slot

@@ -13,7 +13,8 @@ import orjson
 
 log = logging.getLogger("connectors.solana_ws")
 
-#: The ``source`` label of the source's metrics, and its one partition.
+#: The ``source`` setting's name for this source: its metrics' label and every frame's ``source``
+#: (the output field); and its one partition.
 SOURCE = "solana_ws"
 PARTITION = "solana_ws-0"
 
@@ -117,6 +118,8 @@ class SolanaWsSettings:
     commitment: str = "processed"
     transaction_subscribe: bool = False
     ping_interval_s: float = 30.0
+    #: Reconnect when no frame arrived for this long and a ping then gets no pong either.
+    silence_timeout_s: float = 60.0
     max_frame_bytes: int = 64 * 1024 * 1024
     reconnect_initial_s: float = 0.5
     reconnect_max_s: float = 30.0

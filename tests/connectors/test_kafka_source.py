@@ -139,7 +139,7 @@ def test_real_frames_come_out_as_raw_frames_that_decode_to_their_mints(broker: T
     part.close()
 
     assert [f.payload for f in frames] == [payload for payload, _ in SAMPLES]
-    assert all(f.arrived_at == 42.0 for f in frames)
+    assert all(f.arrived_at == 42.0 and f.source == "kafka" for f in frames)
     assert [outcome(f) for f in frames] == [mint for _, mint in SAMPLES]
 
 
@@ -258,7 +258,7 @@ def test_consumer_errors_are_counted_and_skipped_and_the_position_stays_real() -
         KafkaSourceErrors(metrics),
     )
 
-    assert part.next_batch() == [RawFrame(b'{"a":1}', 1.0)]
+    assert part.next_batch() == [RawFrame(b'{"a":1}', 1.0, "kafka")]
     assert part.next_batch() == []
     with pytest.raises(StopIteration):
         part.next_batch()

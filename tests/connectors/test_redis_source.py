@@ -106,6 +106,7 @@ def test_frames_come_out_in_order_as_raw_bytes_in_big_batches(server: RedisServe
     part.close()
     assert payloads(frames) == sent
     assert all(isinstance(f.payload, bytes) and f.arrived_at == 1234.5 for f in frames)
+    assert {f.source for f in frames} == {"redis"}  # the candidates' ``source`` field
 
 
 def test_blank_and_garbage_frames_are_handed_on_as_they_are(server: RedisServer) -> None:

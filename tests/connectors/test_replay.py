@@ -34,6 +34,7 @@ def test_every_line_once_blank_lines_skipped(tmp_path: Path) -> None:
     part = ReplaySource(path).build_part("s", "replay-0", None)
     frames = drain(part)
     assert [f.payload for f in frames] == [b'{"a":1}', b'{"a":2}', b"not json"]
+    assert {f.source for f in frames} == {"replay"}  # the candidates' ``source`` field
 
 
 def test_resume_from_snapshot_continues_after_the_last_line(tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ bounded queue; and its pure helpers."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import threading
 from datetime import datetime, timezone
 
 import orjson
@@ -15,11 +17,12 @@ from pydantic import SecretStr
 from connectors._support.url_secrets import redact_url
 from connectors.solana_ws.protocol import MAX_BATCH, PARTITION, classify_error, slot_of
 from connectors.solana_ws.source import SolanaWsPartition, SolanaWsSource
-from domain.config import KNOWN_LAUNCHPAD_PROGRAMS, SnifferConfig
+from domain.config import SnifferConfig
 from domain.metrics import Metrics
 from domain.models import InvalidFrame, Launch, RawFrame
 from flows.settings import solana_ws_settings
 from operators.decode import decode_frame
+from solwire.launchpads import BY_NAME, REGISTRY
 from tests.connectors.ws_frames import (
     CREATEV2_MINT,
     HELIUS_RAYDIUM_INIT,
@@ -162,6 +165,7 @@ def test_transaction_subscribe_and_real_helius_frames() -> None:
     assert swap is None and other_swap is None
     assert isinstance(launch, Launch)
     assert launch.mint == RAYDIUM_MINT and launch.slot == 305978588
+    assert launch.source == "solana_ws"
 
 
 # --- garbage -------------------------------------------------------------------------------------
@@ -324,9 +328,11 @@ def test_a_full_queue_drops_the_oldest_and_counts_them() -> None:
 
 def test_next_batch_drains_in_big_batches_and_next_awake_waits_only_when_empty() -> None:
     total = MAX_BATCH + 100
+    go = threading.Event()  # frames only once the empty queue was looked at
 
     async def scenario(session: Session) -> None:
         (sub,) = await session.subscribe(1)
+        await asyncio.to_thread(go.wait, 30)
         for _ in range(total):
             await session.notify(VOTE_LOGS, sub)
         await session.hold()
@@ -338,6 +344,7 @@ def test_next_batch_drains_in_big_batches_and_next_awake_waits_only_when_empty()
         before = datetime.now(timezone.utc)
         awake = part.next_awake()
         assert awake is not None and awake.tzinfo is not None and awake > before
+        go.set()
         wait_for(lambda: part.received == total, "every frame")
         assert part.next_awake() is None  # frames are waiting: poll again at once
         assert len(part.next_batch()) == MAX_BATCH
@@ -381,7 +388,7 @@ def test_the_settings_map_every_field_of_the_configuration() -> None:
     source = SolanaWsSource.from_settings(solana_ws_settings(config), Metrics(CollectorRegistry()))
     s = source.settings
     assert s.url.endswith("api-key=0f0f0f0f-1111-2222-3333-444455556666")
-    assert s.programs == KNOWN_LAUNCHPAD_PROGRAMS
+    assert s.programs == tuple(lp.program for lp in REGISTRY)
     assert (s.commitment, s.transaction_subscribe) == ("confirmed", True)
     assert (s.ping_interval_s, s.max_frame_bytes) == (25, 40 * 1024 * 1024)
     assert (s.reconnect_initial_s, s.reconnect_max_s, s.queue_capacity) == (0.25, 8, 123)
@@ -392,6 +399,34 @@ def test_the_settings_map_every_field_of_the_configuration() -> None:
         SnifferConfig(source="solana_ws")
     with pytest.raises(ValueError, match="program"):
         SnifferConfig(source="solana_ws", ws_url="ws://127.0.0.1:1/", ws_programs=[])
+
+
+def test_the_default_subscriptions_are_the_programs_of_the_configured_launchpads() -> None:
+    async def scenario(session: Session) -> None:
+        await session.subscribe(1)
+        await session.hold()
+
+    with SolanaWsServer(scenario) as server:
+        config = SnifferConfig(
+            source="solana_ws",
+            ws_url=server.url,
+            ws_transaction_subscribe=True,
+            launchpads=["meteora_dbc", "pump_fun"],
+        )
+        source = SolanaWsSource.from_settings(
+            solana_ws_settings(config), Metrics(CollectorRegistry())
+        )
+        part = source.build_part("input", PARTITION, None)
+        try:
+            wait_for(lambda: len(server.sessions) > 0 and server.sessions[0].requests, "a request")
+            (request,) = server.sessions[0].requests
+        finally:
+            part.close()
+    expected = [BY_NAME["meteora_dbc"].program, BY_NAME["pump_fun"].program]
+    assert request["method"] == "transactionSubscribe"
+    assert request["params"][0]["accountInclude"] == expected
+    # Without transactionSubscribe: one logsSubscribe per program of the same list.
+    assert list(solana_ws_settings(config).programs) == expected
 
 
 # --- pure helpers --------------------------------------------------------------------------------

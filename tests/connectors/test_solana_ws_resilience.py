@@ -4,6 +4,7 @@ handshakes, and an API key that must never be logged whole."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 
@@ -91,6 +92,50 @@ def test_a_dropped_connection_is_reconnected_resubscribed_and_the_gap_measured()
     mints = [d.mint for d in launches if isinstance(d, Launch)]
     # The overlap frame decodes to the same launch again: dedup downstream removes it.
     assert mints == [CREATEV2_MINT, CREATEV2_MINT, LEGACY_MINT]
+
+
+def test_a_socket_that_stays_open_but_says_nothing_is_reconnected() -> None:
+    # The first node acknowledges, sends one frame, then hangs: the socket stays open, no frame
+    # comes and its pings go unanswered. The watchdog leaves it; the second node delivers.
+    async def scenario(session: Session) -> None:
+        pump, _ = await session.subscribe(2)
+        if session.index == 0:
+            await session.notify(PUMP_CREATEV2, pump)
+            session.muted = True
+            await session.hold()
+            return
+        await session.notify(PUMP_CREATE_LEGACY, pump)
+        await session.hold()
+
+    received: list[bytes] = []
+    with (
+        SolanaWsServer(scenario) as server,
+        open_partition(server.url, silence_timeout_s=0.5) as (part, m),
+    ):
+        drain(part, received, 2)
+        assert len(server.sessions) == 2
+        assert server.sessions[0].pings >= 1  # it was asked, and did not answer
+        assert sample(m, "sniffer_source_errors_total", kind="silent") == 1
+        assert sample(m, "sniffer_source_reconnects_total") == 1
+    mints = [decode_frame(RawFrame(f, 0.0), DETECTED_AT) for f in received]
+    assert [getattr(x, "mint", None) for x in mints] == [CREATEV2_MINT, LEGACY_MINT]
+
+
+def test_a_quiet_socket_that_answers_pings_is_kept() -> None:
+    async def scenario(session: Session) -> None:
+        pump, _ = await session.subscribe(2)
+        await asyncio.sleep(1.0)  # longer than the silence timeout, pings answered
+        await session.notify(PUMP_CREATEV2, pump)
+        await session.hold()
+
+    received: list[bytes] = []
+    with (
+        SolanaWsServer(scenario) as server,
+        open_partition(server.url, silence_timeout_s=0.3) as (part, m),
+    ):
+        drain(part, received, 1)
+        assert len(server.sessions) == 1
+        assert sample(m, "sniffer_source_errors_total", kind="silent") == 0
 
 
 def test_a_server_that_keeps_dropping_is_retried_with_backoff_and_frames_keep_coming() -> None:

@@ -78,11 +78,15 @@ class Session:
         self.subscription_ids: list[int] = []
         #: Keepalive pings received from the client.
         self.pings = 0
+        #: When set, pings are swallowed unanswered: a node that hangs with the socket open.
+        self.muted = False
         receive_frame = ws.protocol.recv_frame
 
         def count_pings(frame: Frame) -> None:
             if frame.opcode is Opcode.PING:
                 self.pings += 1
+                if self.muted:
+                    return
             receive_frame(frame)
 
         ws.protocol.recv_frame = count_pings  # type: ignore[method-assign]

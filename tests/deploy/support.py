@@ -173,6 +173,9 @@ def exported_series() -> dict[str, frozenset[str]]:
     metrics.candidates_rejected.labels("creator_denied")
     for priority in PRIORITIES:
         metrics.candidates_detected.labels("pump_fun", priority)
+    metrics.launches_found.labels("pump_fun", "create")
+    metrics.launch_partial.labels("pump_fun", "creator")
+    metrics.launchpad_frames.labels("pump_fun")
     metrics.batch_size.observe(1)
     metrics.detect_to_send_seconds.observe(0.01)
     labels: dict[str, set[str]] = {}

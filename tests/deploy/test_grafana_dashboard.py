@@ -31,6 +31,11 @@ EXPECTED_PANELS = {
     "Backpressure": {"sniffer_backpressure_events_total"},
     "Detect-to-send latency": {"sniffer_detect_to_send_seconds_bucket"},
     "Invalid frames by reason": {"sniffer_tx_invalid_total"},
+    "Launches found by launchpad": {
+        "sniffer_launches_found_total",
+        "sniffer_launchpad_frames_total",
+    },
+    "Partial fields by launchpad and field": {"sniffer_launch_partial_total"},
 }
 
 
@@ -117,6 +122,11 @@ def test_the_promised_panels_are_there(dashboard: dict[str, Any]) -> None:
     )
     assert quantiles == ["0.5", "0.9", "0.99"]
     assert latency["fieldConfig"]["defaults"]["unit"] == "s"
+    # The per-launchpad panels split by the labels they are about.
+    found = next(p for t, p in by_title.items() if t.startswith("Launches found by launchpad"))
+    assert "by (launchpad, event)" in found["targets"][0]["expr"]
+    partial = next(p for t, p in by_title.items() if t.startswith("Partial fields"))
+    assert "by (launchpad, field)" in partial["targets"][0]["expr"]
 
 
 def test_every_query_uses_only_exported_series_and_labels(dashboard: dict[str, Any]) -> None:

@@ -26,6 +26,8 @@ ALERT_NAMES = {
     "SnifferStreamBufferNearlyFull",
     "SnifferBackpressureSustained",
     "SnifferDropRateHigh",
+    "SnifferLaunchpadDetectionDropped",
+    "SnifferLaunchFieldsPartial",
 }
 
 
@@ -58,7 +60,7 @@ def test_the_config_scrapes_the_default_endpoint_and_loads_the_rules() -> None:
     assert re.search(r"^rule_files:\n\s+- alerts\.yml", text, re.MULTILINE)
 
 
-def test_the_three_alerts_use_only_exported_series_and_their_labels() -> None:
+def test_the_alerts_use_only_exported_series_and_their_labels() -> None:
     exported = exported_series()
     exprs = rule_exprs(ALERTS.read_text())
     assert set(exprs) == ALERT_NAMES
@@ -76,6 +78,14 @@ def test_the_three_alerts_use_only_exported_series_and_their_labels() -> None:
         "sniffer_dropped_shutdown_total",
         "sniffer_dropped_stale_total",
         "sniffer_tx_seen_total",
+    }
+    assert metric_names(exprs["SnifferLaunchpadDetectionDropped"]) == {
+        "sniffer_launches_found_total",
+        "sniffer_launchpad_frames_total",
+    }
+    assert metric_names(exprs["SnifferLaunchFieldsPartial"]) == {
+        "sniffer_launch_partial_total",
+        "sniffer_launches_found_total",
     }
     # Everything else the file names (annotations, comments) is real too.
     assert metric_names(ALERTS.read_text()) <= set(exported)

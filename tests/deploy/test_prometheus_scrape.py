@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from domain.metrics import conservation_problems
+from solwire.launchpads import NAMES
 from tests.deploy.support import (
     ALERTS,
     RunningJob,
@@ -115,6 +116,10 @@ def value(sample: dict[str, Any]) -> float:
     return float(sample["value"][1])
 
 
+def launchpad_results(prometheus: Prometheus, expr: str, launchpad: str) -> list[dict[str, Any]]:
+    return [s for s in prometheus.instant(expr) or [] if s["metric"].get("launchpad") == launchpad]
+
+
 def test_prometheus_scrapes_the_job_and_evaluates_the_alert_rules(
     job: tuple[RunningJob, int], prometheus: Prometheus
 ) -> None:
@@ -149,7 +154,7 @@ def test_prometheus_scrapes_the_job_and_evaluates_the_alert_rules(
         if data is None:
             return None
         rules = [rule for group in data["groups"] for rule in group["rules"]]
-        if len(rules) == 3 and all(r["lastEvaluation"] > "2000" for r in rules):
+        if len(rules) == 5 and all(r["lastEvaluation"] > "2000" for r in rules):
             return rules
         return None
 
@@ -160,6 +165,8 @@ def test_prometheus_scrapes_the_job_and_evaluates_the_alert_rules(
         "SnifferStreamBufferNearlyFull",
         "SnifferBackpressureSustained",
         "SnifferDropRateHigh",
+        "SnifferLaunchpadDetectionDropped",
+        "SnifferLaunchFieldsPartial",
     }
     assert all(r["health"] == "ok" for r in rules), rules
 
@@ -177,6 +184,26 @@ def test_prometheus_scrapes_the_job_and_evaluates_the_alert_rules(
         match = re.fullmatch(r"(?s)(.*\S)\s*>\s*([0-9.]+)\s*", rule["query"])
         assert match, f"{rule['name']}: expected `<expression> > <threshold>`, got {rule['query']}"
         expr = match.group(1)
+        if rule["name"] == "SnifferLaunchFieldsPartial":
+            # A healthy job reads every field: no partial series, so no number either; what it
+            # would give is one share per launchpad and field.
+            for s in prometheus.instant(expr) or []:
+                assert set(s["metric"]) == {"job", "launchpad", "field"}, s
+            continue
+        if rule["name"] == "SnifferLaunchpadDetectionDropped":
+            # One shortfall per launchpad busy enough, over the job; a steady synthetic stream
+            # has none. Which launchpads qualify in a short run is up to chance, pump_fun (most
+            # of the synthetic launches) always does.
+            wait_for(
+                partial(launchpad_results, prometheus, expr, "pump_fun"),
+                f"a pump_fun result for {rule['name']}'s expression {expr}",
+                diagnostics=diagnostics,
+            )
+            shortfalls = prometheus.instant(expr) or []
+            assert all(set(s["metric"]) == {"job", "launchpad"} for s in shortfalls), shortfalls
+            assert all(s["metric"]["launchpad"] in NAMES for s in shortfalls), shortfalls
+            assert all(0 <= value(s) <= 0.8 for s in shortfalls), shortfalls
+            continue
         measured = wait_for(
             partial(prometheus.instant, expr),
             f"a result for {rule['name']}'s expression {expr}",

@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from domain.config import PRESETS, ConfigError, SnifferConfig, load_config
+from domain.metrics import Metrics
+from flows.endpoints import make_source
+from solwire.launchpads import BY_NAME, NAMES, REGISTRY
 
 CONTRACT_DEFAULTS = {
     "batch_size": 16,
@@ -17,7 +21,7 @@ CONTRACT_DEFAULTS = {
     "drop_policy": "drop_newest",
     "batch_send_mode": "sync",
     "graceful_shutdown_timeout_ms": 5000,
-    "source": "synthetic",
+    "source": ["synthetic"],
     "sink": "stdout",
     "sink_topic": "sniffer.candidates",
     "sink_rate_limit": 0,
@@ -204,3 +208,76 @@ def test_problems_between_fields_are_one_line_each() -> None:
 def test_the_synthetic_rate_is_a_finite_number() -> None:
     [problem] = problems_of({"SNIFFER_SYNTHETIC_RATE": "inf"})
     assert problem.startswith("synthetic_rate='inf': ") and "finite" in problem
+
+
+def test_the_synthetic_launchpad_mix_is_a_json_object_of_registry_names(tmp_path: Path) -> None:
+    assert load_config({}).synthetic_launchpad_mix is None  # the generator's default mix
+    env = {"SNIFFER_SYNTHETIC_LAUNCHPAD_MIX": '{"pump_fun": 0.8, "raydium_launchlab": 0.2}'}
+    assert load_config(env).synthetic_launchpad_mix == {"pump_fun": 0.8, "raydium_launchlab": 0.2}
+    toml = tmp_path / "sniffer.toml"
+    toml.write_text("[synthetic_launchpad_mix]\npump_fun = 1\nmoonshot = 0\n")
+    config = load_config({"SNIFFER_CONFIG": str(toml)})
+    assert config.synthetic_launchpad_mix == {"pump_fun": 1.0, "moonshot": 0.0}
+
+
+def test_a_bad_launchpad_mix_is_one_line_per_problem() -> None:
+    bad = '{"pumpfun": 1, "moonshot": -1, "pump_swap": "lots", "raydium_cpmm": 1e999}'
+    with pytest.raises(ConfigError) as caught:
+        load_config({"SNIFFER_SYNTHETIC_LAUNCHPAD_MIX": bad})
+    problems = caught.value.problems
+    assert len(problems) == 4, problems
+    assert all(p.startswith("synthetic_launchpad_mix.") for p in problems)
+    assert any("'pumpfun' is not a launchpad" in p and "pump_fun" in p for p in problems)
+    assert any(p.startswith("synthetic_launchpad_mix.moonshot=-1") for p in problems)
+    assert any(p.startswith("synthetic_launchpad_mix.pump_swap='lots'") for p in problems)
+    assert any(p.startswith("synthetic_launchpad_mix.raydium_cpmm=inf") for p in problems)
+    for zero in ('{"pump_fun": 0}', "{}"):
+        with pytest.raises(ConfigError) as caught:
+            load_config({"SNIFFER_SYNTHETIC_LAUNCHPAD_MIX": zero})
+        [problem] = caught.value.problems
+        assert "at least one launchpad needs a share above 0" in problem
+    with pytest.raises(ConfigError) as caught:
+        load_config({"SNIFFER_SYNTHETIC_LAUNCHPAD_MIX": "[1, 2]"})
+    assert len(caught.value.problems) == 1
+
+
+def test_the_launchpad_mix_reaches_the_synthetic_source() -> None:
+    config = load_config({"SNIFFER_SYNTHETIC_LAUNCHPAD_MIX": '{"raydium_amm_v4": 1}'})
+    source = make_source(config, Metrics(CollectorRegistry()))
+    assert getattr(source, "launchpad_mix", None) == {"raydium_amm_v4": 1.0}
+
+
+def test_every_launchpad_is_detected_and_subscribed_to_by_default() -> None:
+    config = load_config({})
+    assert config.launchpads == list(NAMES)
+    assert config.ws_programs == [lp.program for lp in REGISTRY]
+
+
+@pytest.mark.parametrize(
+    "value", ['["moonshot", "pump_fun"]', "moonshot, pump_fun", "moonshot,pump_fun,"]
+)
+def test_launchpads_from_the_environment_as_json_or_joined_by_commas(value: str) -> None:
+    config = load_config({"SNIFFER_LAUNCHPADS": value})
+    assert config.launchpads == ["moonshot", "pump_fun"]
+    # The websocket subscriptions follow, unless given.
+    assert config.ws_programs == [BY_NAME["moonshot"].program, BY_NAME["pump_fun"].program]
+    given = load_config({"SNIFFER_LAUNCHPADS": value, "SNIFFER_WS_PROGRAMS": '["P1"]'})
+    assert given.ws_programs == ["P1"]
+
+
+def test_launchpads_from_a_toml_file(tmp_path: Path) -> None:
+    toml = tmp_path / "c.toml"
+    toml.write_text('launchpads = ["raydium_cpmm"]\n')
+    assert load_config({"SNIFFER_CONFIG": str(toml)}).launchpads == ["raydium_cpmm"]
+
+
+def test_each_unknown_launchpad_is_one_line_naming_it() -> None:
+    problems = problems_of({"SNIFFER_LAUNCHPADS": "pump_fun,pumpfun,moonshoot"})
+    assert len(problems) == 2, problems
+    for problem, name in zip(problems, ("pumpfun", "moonshoot"), strict=True):
+        assert problem.startswith(f"launchpads={name!r}: not a launchpad; choose from pump_fun, ")
+        assert "meteora_damm_v2" in problem
+    [problem] = problems_of({"SNIFFER_LAUNCHPADS": ""})
+    assert problem.startswith("launchpads='': at least one launchpad is needed")
+    [problem] = problems_of({"SNIFFER_LAUNCHPADS": '["pump_fun"'})
+    assert problem.startswith("launchpads='[\"pump_fun\"': not a JSON list")

@@ -41,3 +41,12 @@ def test_unknown_setting_and_missing_file(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2, lines
+
+
+def test_an_unknown_launchpad_is_named_with_the_known_ones() -> None:
+    result = run_job({"SNIFFER_LAUNCHPADS": "pump_fun,pumpfun"}, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("sniffer: configuration error: launchpads='pumpfun': not a launchpad")
+    assert "pump_fun" in line and "raydium_launchlab" in line

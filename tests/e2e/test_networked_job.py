@@ -64,6 +64,7 @@ def test_redis_in_and_redis_out(redis_server: RedisServer) -> None:
     entries = client.xrange("sniffer.candidates")
     got = [orjson.loads(fields[b"candidate"]) for _id, fields in entries]
     assert {c["signature"] for c in got} == expected_signatures()
+    assert {c["source"] for c in got} == {"redis"}
 
 
 def test_webhook_out(http_server: HttpServer) -> None:
@@ -137,6 +138,7 @@ def test_solana_ws_in_with_a_dropped_connection(
     assert snap["tx_ignored"] == 1
     mints = {c["mint"] for c in result.candidates}
     assert mints == {CREATEV2_MINT, LEGACY_MINT, None}  # the logs-only Raydium launch: no mint
+    assert {c["source"] for c in result.candidates} == {"solana_ws"}
     assert "do-not-log-me-0123456789" not in result.stderr
 
 
@@ -174,6 +176,7 @@ def test_kafka_in_and_kafka_out(kafka_broker: TansuBroker) -> None:
     )
     consumer.subscribe([candidates])
     got: dict[str, bytes | None] = {}
+    sources: set[str] = set()
     deadline = time.monotonic() + 120
     wanted = expected_signatures()
     while set(got) != wanted and time.monotonic() < deadline:
@@ -182,9 +185,11 @@ def test_kafka_in_and_kafka_out(kafka_broker: TansuBroker) -> None:
         if message is not None and message.error() is None:
             value = orjson.loads(message.value())
             got[value["signature"]] = message.key()
+            sources.add(value["source"])
     consumer.close()
     proc.send_signal(signal.SIGTERM)
     result = finish_job(proc)
     result.assert_conserved()
     assert set(got) == wanted
+    assert sources == {"kafka"}
     assert result.snapshot["tx_seen"] == TOTAL

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from connectors.recorder import as_line
-from tests.jobs import finite_synthetic, run_job, without_time
+from tests.jobs import finite_synthetic, run_job, without_source
 
 pytestmark = pytest.mark.e2e
 
@@ -24,9 +24,12 @@ def test_a_recorded_run_replays_to_the_same_candidates(tmp_path: Path) -> None:
     # The same candidates, in the same order within each priority (how HIGH and LOW batches
     # interleave on the way out depends on timing).
     for priority in ("HIGH", "LOW"):
-        assert [without_time(c) for c in replayed.candidates if c["priority"] == priority] == [
-            without_time(c) for c in live.candidates if c["priority"] == priority
+        assert [without_source(c) for c in replayed.candidates if c["priority"] == priority] == [
+            without_source(c) for c in live.candidates if c["priority"] == priority
         ]
+    # Each names the source it came through.
+    assert {c["source"] for c in live.candidates} == {"synthetic"}
+    assert {c["source"] for c in replayed.candidates} == {"replay"}
     assert replayed.snapshot["tx_seen"] == live.snapshot["tx_seen"]
 
 

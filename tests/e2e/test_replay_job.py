@@ -86,6 +86,7 @@ def test_the_real_launches_come_out_once(replayed: tuple[JobResult, Path]) -> No
     assert by_mint[RAYDIUM_MINT]["launchpad"] == "raydium_amm_v4"
     assert by_mint[RAYDIUM_MINT]["slot"] == 305978588
     assert all(c["priority"] in ("HIGH", "LOW") and 0 <= c["score"] <= 1 for c in by_mint.values())
+    assert {c["source"] for c in result.candidates} == {"replay"}
 
 
 def test_every_frame_is_accounted_for(replayed: tuple[JobResult, Path], replay_file: Path) -> None:

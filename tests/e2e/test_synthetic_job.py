@@ -26,9 +26,10 @@ def check_run(result: JobResult) -> None:
     assert snap["candidates_sent"] == len(result.candidates) == snap["candidates_detected"]
     assert all(list(c) == CANDIDATE_KEYS for c in result.candidates)
     signatures = [c["signature"] for c in result.candidates]
-    mints = [c["mint"] for c in result.candidates if c["mint"] is not None]
+    pairs = [(c["mint"], c["event"]) for c in result.candidates if c["mint"] is not None]
     assert len(signatures) == len(set(signatures)), "a signature became a candidate twice"
-    assert len(mints) == len(set(mints)), "a mint became a candidate twice"
+    assert len(pairs) == len(set(pairs)), "a (mint, event) pair became a candidate twice"
+    assert {c["source"] for c in result.candidates} == {"synthetic"}
 
 
 def test_finite_stream_ends_drained_and_conserved(one_worker: JobResult) -> None:
@@ -39,7 +40,12 @@ def test_finite_stream_ends_drained_and_conserved(one_worker: JobResult) -> None
     assert snap["duplicates"] > 0
     assert snap["tx_ignored"] > snap["candidates_detected"]
     launchpads = {c["launchpad"] for c in one_worker.candidates}
-    assert {"pump_fun", "raydium_amm_v4"} <= launchpads
+    assert {"pump_fun", "raydium_amm_v4", "pump_swap"} <= launchpads
+    # graduations: a token's create, then its pool, both candidates
+    created = {c["mint"] for c in one_worker.candidates if c["event"] == "create"}
+    assert any(c["event"] == "pool" and c["mint"] in created for c in one_worker.candidates), (
+        "no graduation of a token the job saw created"
+    )
     assert {c["priority"] for c in one_worker.candidates} == {"HIGH", "LOW"}
     # stdout holds candidates only (run_job parsed every line as one); the logs went to stderr.
     assert " INFO " in one_worker.stderr

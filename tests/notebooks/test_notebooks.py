@@ -27,6 +27,7 @@ EXPECTED = [
     "02_drops_vs_buffer_capacity.ipynb",
     "03_latency_vs_batching.ipynb",
     "04_sync_vs_async.ipynb",
+    "05_two_sources_racing.ipynb",
 ]
 
 #: Seconds a single cell may take before the run counts as hung (a generous bound, not a timing

@@ -12,8 +12,25 @@ from bytewax.testing import TestingSink, TestingSource
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.models import HIGH, LOW, PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4, Candidate, Launch
-from operators.scoring import ScoringLogic, ScoringSettings, ScoringState, score_launches
+from domain.models import (
+    CREATE,
+    HIGH,
+    LOW,
+    POOL,
+    PUMP_FUN,
+    PUMP_SWAP,
+    RAYDIUM_AMM_V4,
+    Candidate,
+    Launch,
+)
+from operators.scoring import (
+    LAUNCHPAD_SCORES,
+    ScoringLogic,
+    ScoringSettings,
+    ScoringState,
+    score_launches,
+)
+from solwire.launchpads import BY_NAME, NAMES
 from tests.factories import feed_each, named_launch
 from tests.jobs import EntryPoint
 
@@ -29,9 +46,15 @@ def launch(
     launchpad: str = PUMP_FUN,
     initial_buy_sol: float | None = 1.0,
     wall_clock: float = 1_800_000_000.0,
+    mint: str | None = None,
+    event: str | None = None,
 ) -> Launch:
+    """A launch; its event is its launchpad's (``create`` for one outside the registry)."""
+    lp = BY_NAME.get(launchpad)
     return named_launch(
         signature,
+        mint=mint if mint is not None else f"mint-{signature}",
+        event=event if event is not None else (lp.event if lp else CREATE),
         creator=creator,
         slot=slot,
         launchpad=launchpad,
@@ -103,12 +126,84 @@ def test_the_initial_buy_saturates_and_unknown_is_neutral() -> None:
     assert out == [0.55, 0.7, 0.85, 0.85, 0.7]
 
 
-def test_launchpad_weights_put_graduations_highest() -> None:
+def test_launchpad_weights_put_pools_above_fresh_creates() -> None:
     logic = ScoringLogic()
-    pads = [PUMP_SWAP, RAYDIUM_AMM_V4, PUMP_FUN, "some_new_launchpad"]
+    pads = [PUMP_SWAP, RAYDIUM_AMM_V4, "raydium_cpmm", PUMP_FUN, "moonshot", "some_new_launchpad"]
     out = score_all(logic, [launch(p, creator=p, launchpad=p, initial_buy_sol=0.0) for p in pads])
-    assert [c.score for c in out] == [0.7, 0.64, 0.55, 0.55]
-    assert [c.priority for c in out] == [HIGH, HIGH, LOW, LOW]
+    # pump_swap: creator 1 (a migration account) + 0.3 * 0.8; amm_v4: fresh creator, 0.8;
+    # cpmm 0.7; the creates 0.5
+    assert [c.score for c in out] == [0.64, 0.64, 0.61, 0.55, 0.55, 0.55]
+    assert [c.priority for c in out] == [HIGH, HIGH, HIGH, LOW, LOW, LOW]
+
+
+def test_every_registry_launchpad_has_a_weight_pools_above_creates() -> None:
+    assert set(LAUNCHPAD_SCORES) == set(NAMES)
+    creates = [LAUNCHPAD_SCORES[n] for n in NAMES if BY_NAME[n].event == CREATE]
+    pools = [LAUNCHPAD_SCORES[n] for n in NAMES if BY_NAME[n].event == POOL]
+    assert creates and pools and max(creates) < min(pools)
+    # a pool of a launchpad the table does not know still weighs as a pool
+    [unknown_pool] = scores(
+        ScoringLogic(), [launch("p", launchpad="new_amm", event=POOL, initial_buy_sol=0.0)]
+    )
+    assert unknown_pool == round(0.4 + 0.3 * 0.7, 4)
+
+
+def test_a_pool_for_a_mint_seen_created_is_a_graduation() -> None:
+    logic = ScoringLogic()
+    created = launch("create", mint="TOKEN", creator="dev", initial_buy_sol=0.0)
+    pools = [
+        # the graduation: PumpSwap pool of the same mint
+        launch("grad", mint="TOKEN", launchpad=PUMP_SWAP, creator="migration", initial_buy_sol=0.0),
+        # a PumpSwap pool for a token this job never saw created
+        launch("other", mint="ELSE", launchpad=PUMP_SWAP, creator="migration", initial_buy_sol=0.0),
+    ]
+    out = score_all(logic, [created, *pools])
+    assert [c.score for c in out] == [0.55, 0.7, 0.64]  # 0.4 + 0 + 0.3 * 1.0 for the graduation
+    # any pool launchpad: a CPMM pool of a token created on a launchpad earlier graduates too,
+    # and its (migration) creator is not counted as a serial launcher
+    cpmm = [
+        launch(f"c{i}", mint=f"T{i}", launchpad="raydium_launchlab", creator=f"dev{i}")
+        for i in range(3)
+    ] + [
+        launch(f"g{i}", mint=f"T{i}", launchpad="raydium_cpmm", creator="migration", slot=1001 + i)
+        for i in range(3)
+    ]
+    graduations = score_all(ScoringLogic(), cpmm)[3:]
+    assert [c.score for c in graduations] == [0.85, 0.85, 0.85]
+    assert all(c.priority == HIGH for c in graduations)
+
+
+def test_a_create_after_the_pool_is_no_graduation() -> None:
+    logic = ScoringLogic()
+    out = scores(
+        logic,
+        [
+            launch("pool", mint="T", launchpad="raydium_cpmm", creator="lp", initial_buy_sol=0.0),
+            launch("create", mint="T", creator="dev", initial_buy_sol=0.0),
+        ],
+    )
+    assert out == [0.61, 0.55]
+
+
+def test_created_mints_are_bounded_oldest_forgotten_first() -> None:
+    logic = ScoringLogic(ScoringSettings(creator_capacity=2))
+    score_all(logic, [launch(f"c{i}", mint=m, creator=f"d{i}") for i, m in enumerate("ABC")])
+    assert logic.snapshot().created == ("B", "C")
+    grad = [
+        launch(f"g{m}", mint=m, launchpad=PUMP_SWAP, creator="mig", initial_buy_sol=0.0)
+        for m in "ABC"
+    ]
+    # A was forgotten: its pool is a plain PumpSwap pool; B and C still graduate
+    assert scores(logic, grad) == [0.64, 0.7, 0.7]
+
+
+def test_graduations_survive_a_resume() -> None:
+    first = ScoringLogic()
+    score_all(first, [launch("create", mint="TOKEN")])
+    state = pickle.loads(pickle.dumps(first.snapshot()))
+    resumed = ScoringLogic(ScoringSettings(), state)
+    grad = launch("grad", mint="TOKEN", launchpad=PUMP_SWAP, creator="mig", initial_buy_sol=0.0)
+    assert scores(resumed, [grad]) == [0.7]
 
 
 def test_high_threshold_is_inclusive() -> None:
@@ -160,7 +255,7 @@ def test_snapshot_is_an_immutable_copy() -> None:
     score_all(logic, [launch("a", creator="A", slot=10)])
     before = logic.snapshot()
     score_all(logic, [launch("b", creator="A", slot=20)])
-    assert before == ScoringState((("A", (1.0, 4.0)),), 4.0)
+    assert before == ScoringState((("A", (1.0, 4.0)),), 4.0, ("mint-a",))
 
 
 @given(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain.config import KNOWN_LAUNCHPAD_PROGRAMS
+from domain.config import SnifferConfig
 from solwire import programs
+from solwire.launchpads import REGISTRY
 from solwire.logs import Invoke, render_logs
 from tests import solana_samples as samples
 
@@ -21,8 +22,9 @@ def test_program_ids_and_discriminators_match_the_samples() -> None:
     assert programs.EVENT_CPI_TAG == samples.EVENT_CPI_TAG
 
 
-def test_the_configuration_subscribes_to_the_decoders_launchpads() -> None:
-    assert KNOWN_LAUNCHPAD_PROGRAMS is programs.KNOWN_LAUNCHPAD_PROGRAMS
+def test_the_configuration_subscribes_to_every_launchpad_of_the_registry() -> None:
+    assert SnifferConfig().ws_programs == [lp.program for lp in REGISTRY]
+    assert len(set(SnifferConfig().ws_programs)) == len(REGISTRY) == 8
 
 
 def test_a_static_invocation_cannot_fail() -> None:
