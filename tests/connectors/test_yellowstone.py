@@ -31,11 +31,7 @@ UPDATES = sorted(
     (update_of(get_transaction_result(entry)) for entry in manifest().values()),
     key=lambda update: update.transaction.slot,
 )
-MINTS = {
-    entry["mint"]
-    for entry in manifest().values()
-    if not entry["failed"] and entry["launchpad"] == "pump_fun"
-}
+MINTS = {entry["mint"] for entry in manifest().values() if not entry["failed"]}
 
 
 def sample(metrics: Metrics, name: str, **labels: str) -> float:
