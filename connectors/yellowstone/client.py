@@ -104,6 +104,7 @@ class Client:
         self._gap_asked: int | None = None
         self._gap_pending = False
         self._fell_back = False
+        self._refused_slot: int | None = None
         #: Why the source cannot go on; set once, read by the worker.
         self.fatal: str | None = None
         self.connections = 0
@@ -223,7 +224,14 @@ class Client:
             with self._lock:
                 self._call = None
             channel.close()
-        if self.highest_slot is not None and self.fatal is None and not self._fell_back:
+        if (
+            self.fatal is None
+            and not self._fell_back
+            and self.highest_slot is not None
+            and self.highest_slot != self._refused_slot
+        ):
+            # Resume where the stream broke; but not at a slot the server already refused to
+            # replay (no transaction arrived since the fall-back to the live head).
             self.next_from_slot = self.highest_slot
         self._fell_back = False
         return delivered
@@ -344,6 +352,7 @@ class Client:
             )
             self.next_from_slot = None
             self._fell_back = True
+            self._refused_slot = asked
             return
         if code == grpc.StatusCode.INVALID_ARGUMENT:
             self._count("invalid_argument")

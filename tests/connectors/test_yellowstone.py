@@ -165,14 +165,19 @@ def test_a_replay_the_server_cannot_serve_falls_back_to_the_live_head(
     def too_old(session: Session) -> None:
         session.abort(grpc.StatusCode.OUT_OF_RANGE, f"slot {resume} is not available")
 
-    def at_head(session: Session) -> None:
+    def lost_before_anything(session: Session) -> None:
         assert session.from_slot is None
+        session.abort(grpc.StatusCode.UNAVAILABLE, "restarting")
+
+    def at_head(session: Session) -> None:
+        assert session.from_slot is None  # not the refused slot again
         session.send(live)
         session.hold()
 
-    with YellowstoneServer(too_old, at_head) as server:
+    with YellowstoneServer(too_old, lost_before_anything, at_head) as server:
         part = open_part(server.url, resume)
         (frame,) = take(part, 1)
+        assert part.client.requested_from == [resume, None, None]
     assert frame.payload.slot == live.transaction.slot  # type: ignore[union-attr]
     assert sample(metrics, "sniffer_source_errors_total", kind="replay_unavailable") == 1
     assert sample(metrics, "sniffer_source_gap_slots") == 5000
