@@ -158,7 +158,8 @@ class Client:
             ("grpc.http2.max_pings_without_data", 0),
         ]
         if self._tls:
-            return grpc.secure_channel(self._target, grpc.ssl_channel_credentials(), options)
+            credentials = grpc.ssl_channel_credentials(s.tls_root_certificates)
+            return grpc.secure_channel(self._target, credentials, options)
         return grpc.insecure_channel(self._target, options)
 
     def _request(self) -> pb.SubscribeRequest:

@@ -43,6 +43,8 @@ class YellowstoneSettings:
     #: answered within the timeout (a path that died silently is noticed below the app's watchdog).
     keepalive_time_ms: int = 15_000
     keepalive_timeout_ms: int = 10_000
+    #: PEM roots trusted for ``https://`` (None: the system's). For a private CA, and the tests.
+    tls_root_certificates: bytes | None = field(default=None, repr=False)
     #: Signatures remembered to drop the overlap a resubscription from the last slot replays.
     dedup_capacity: int = 50_000
 

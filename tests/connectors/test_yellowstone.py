@@ -6,8 +6,10 @@ answered; a refused token stops the source with one clear line; bad messages cou
 from __future__ import annotations
 
 import logging
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -272,3 +274,41 @@ def test_an_oversized_message_and_a_transaction_without_meta_are_counted(
     assert sample(metrics, "sniffer_source_errors_total", kind="no_meta") == 1
     assert sample(metrics, "sniffer_source_errors_total", kind="message_too_large") == 1
     assert part.fatal is None
+
+
+def self_signed(directory: Path) -> tuple[bytes, bytes]:
+    """A throwaway key and certificate for 127.0.0.1 (openssl)."""
+    key, certificate = directory / "key.pem", directory / "cert.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-keyout", str(key), "-out", str(certificate), "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return key.read_bytes(), certificate.read_bytes()
+
+
+def test_an_https_url_is_tls_with_the_token(open_part: Any, tmp_path: Path) -> None:
+    key, certificate = self_signed(tmp_path)
+    with YellowstoneServer(stream_all, tls=(key, certificate)) as server:
+        assert server.url.startswith("https://")
+        part = open_part(server.url, tls_root_certificates=certificate)
+        frames = take(part, len(UPDATES))
+        assert server.sessions[0].metadata["x-token"] == TOKEN
+    assert sorted(launch_mints(frames)) == sorted(MINTS)
+
+
+def test_an_https_url_refuses_a_server_it_cannot_verify(
+    open_part: Any, metrics: Metrics, tmp_path: Path
+) -> None:
+    with YellowstoneServer(stream_all, tls=self_signed(tmp_path)) as server:
+        part = open_part(server.url)  # the system's roots: the self-signed server is refused
+        wait_for(
+            lambda: sample(metrics, "sniffer_source_errors_total", kind="connect_failed") >= 2,
+            "failed attempts, retried",
+        )
+        assert not server.sessions  # the token never reached a server it could not verify
+    assert part.fatal is None and part.client.received == 0

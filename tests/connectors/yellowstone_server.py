@@ -176,9 +176,10 @@ class _Geyser(GeyserServicer):
 
 class YellowstoneServer:
     """``with YellowstoneServer(first, second, ...) as server:`` — subscription n runs scenario n
-    (the last one for every later subscription). `url` is ``http://127.0.0.1:<port>``."""
+    (the last one for every later subscription). `url` is ``http://127.0.0.1:<port>``, or
+    ``https://`` with `tls` = (PEM key, PEM certificate)."""
 
-    def __init__(self, *scenarios: Scenario) -> None:
+    def __init__(self, *scenarios: Scenario, tls: tuple[bytes, bytes] | None = None) -> None:
         self.scenarios = scenarios
         self.sessions: list[Session] = []
         self.errors: list[Exception] = []
@@ -187,8 +188,14 @@ class YellowstoneServer:
             options=[("grpc.http2.min_ping_interval_without_data_ms", 1000)],
         )
         add_GeyserServicer_to_server(_Geyser(self), self._server)
-        self.port = self._server.add_insecure_port("127.0.0.1:0")
-        self.url = f"http://127.0.0.1:{self.port}"
+        if tls is None:
+            self.port = self._server.add_insecure_port("127.0.0.1:0")
+            self.url = f"http://127.0.0.1:{self.port}"
+        else:
+            key, certificate = tls
+            credentials = grpc.ssl_server_credentials([(key, certificate)])
+            self.port = self._server.add_secure_port("127.0.0.1:0", credentials)
+            self.url = f"https://127.0.0.1:{self.port}"
 
     def __enter__(self) -> YellowstoneServer:
         self._server.start()
