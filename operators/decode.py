@@ -112,7 +112,12 @@ def _payload_text(payload: Any) -> str:
         if text.isascii():
             return text[:MAX_PAYLOAD_BYTES]
     else:
-        return f"<{type(payload).__name__}>"
+        record_line = getattr(payload, "record_line", None)
+        if record_line is None:
+            return f"<{type(payload).__name__}>"
+        # A binary source's ready-made transaction: kept in its recording format, so the
+        # dead letter can be replayed like any other.
+        text = record_line().decode("utf-8", "replace")
     # Lone surrogates (possible in a str payload) become "?": the text must encode as UTF-8,
     # or writing the dead-letter line would fail. "ignore" then only drops a character the cut
     # split in two.
