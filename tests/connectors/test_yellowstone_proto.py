@@ -14,7 +14,7 @@ from google.protobuf import json_format
 from connectors.recorder import as_line
 from connectors.yellowstone import geyser_pb2 as pb
 from connectors.yellowstone.convert import transaction_of
-from domain.models import Launch, RawFrame
+from domain.models import InvalidFrame, Launch, RawFrame
 from operators.decode import decode_frame
 from solwire.frames import read_frame
 from solwire.instructions import json_loader
@@ -149,3 +149,19 @@ def test_a_malformed_update_is_an_invalid_frame_with_a_reason() -> None:
     assert decode_frame(RawFrame(bad_signature, 1.0), 2.0).reason == "bad_field"  # type: ignore[union-attr]
     ping = b'{"filters": ["launchpads"], "ping": {}}'
     assert decode_frame(RawFrame(ping, 1.0), 2.0).reason == "not_a_transaction"  # type: ignore[union-attr]
+
+
+def test_an_invalid_streamed_transaction_keeps_its_json_for_the_dead_letter() -> None:
+    entry = next(e for e in SAMPLES if e["launchpad"] == "pump_fun" and not e["failed"])
+    update = update_of(get_transaction_result(entry))
+    tx = transaction_of(update)
+    assert tx is not None
+
+    def broken() -> tuple[list[str], list[object]]:
+        raise RuntimeError("a bug while reading the instructions")
+
+    tx.loader = broken  # type: ignore[assignment]
+    invalid = decode_frame(RawFrame(tx, 1.0, "yellowstone"), 2.0)
+    assert isinstance(invalid, InvalidFrame) and invalid.reason == "internal_error"
+    assert invalid.payload == json_format.MessageToJson(update, indent=None)
+    assert read_frame(invalid.payload).signature == tx.signature  # it replays
