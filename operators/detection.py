@@ -30,6 +30,7 @@ from domain.metrics import Metrics
 from domain.models import InvalidFrame, Launch, RawFrame
 from operators.decode import ALL_LAUNCHPADS, decode_frame
 from solwire.detect import Detector
+from solwire.txmodel import Transaction
 
 #: One frame in this many is checked for the launchpads' program invocations.
 MENTION_SAMPLE = 8
@@ -109,7 +110,12 @@ class FrameCounter:
         mentions: Counter[str] = Counter()
         while position < len(frames):
             payload = frames[position].payload
-            text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+            if isinstance(payload, bytes):
+                text: object = payload.decode("utf-8", "replace")
+            elif isinstance(payload, Transaction):
+                text = payload.log_text  # a binary source's: its logs hold the invocations
+            else:
+                text = payload
             if isinstance(text, str):
                 for name, invoke in self._invokes:
                     if invoke in text:
