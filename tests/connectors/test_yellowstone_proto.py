@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 from google.protobuf import json_format
+from prometheus_client import CollectorRegistry
 
 from connectors.recorder import as_line
 from connectors.yellowstone import geyser_pb2 as pb
 from connectors.yellowstone.convert import transaction_of
+from domain.metrics import Metrics
 from domain.models import InvalidFrame, Launch, RawFrame
 from operators.decode import decode_frame
+from operators.detection import MENTION_SAMPLE, FrameCounter
 from solwire.frames import read_frame
 from solwire.instructions import json_loader
 from tests.connectors.yellowstone_server import update_of
@@ -165,3 +168,17 @@ def test_an_invalid_streamed_transaction_keeps_its_json_for_the_dead_letter() ->
     assert isinstance(invalid, InvalidFrame) and invalid.reason == "internal_error"
     assert invalid.payload == json_format.MessageToJson(update, indent=None)
     assert read_frame(invalid.payload).signature == tx.signature  # it replays
+
+
+def test_streamed_transactions_count_in_the_launchpad_frames_series() -> None:
+    # The detection step estimates each launchpad's traffic from every 8th frame's text; a
+    # streamed transaction has no text, its logs stand in.
+    entry = next(e for e in SAMPLES if e["launchpad"] == "pump_fun" and not e["failed"])
+    live = transaction_of(update_of(get_transaction_result(entry)))
+    metrics = Metrics(CollectorRegistry())
+    counter = FrameCounter(metrics)
+    counter([RawFrame(live, 1.0, "yellowstone")] * MENTION_SAMPLE)  # type: ignore[list-item]
+    seen = metrics.registry.get_sample_value(
+        "sniffer_launchpad_frames_total", {"launchpad": "pump_fun"}
+    )
+    assert seen == MENTION_SAMPLE
