@@ -21,6 +21,12 @@ from solwire.txmodel import UNKNOWN_KEY, Instruction, InstructionLoader, Transac
 
 __all__ = ["YellowstoneTransaction", "transaction_of"]
 
+#: Base58 of the keys seen lately. Programs, sysvars, global and fee accounts recur in nearly
+#: every launch, and encoding a key costs ~50x a lookup; cleared when full (wallets and mints are
+#: mostly new, so the recurring keys are back after a few transactions).
+_KEY_TEXT: dict[bytes, str] = {}
+_KEY_TEXT_LIMIT = 65_536
+
 
 class YellowstoneTransaction(Transaction):
     """A `Transaction` that keeps the update it came from, for record mode (`record_line`)."""
@@ -55,11 +61,23 @@ def transaction_of(update: pb.SubscribeUpdate) -> YellowstoneTransaction | None:
     return tx
 
 
+def _key_text(raw: bytes) -> str:
+    text = _KEY_TEXT.get(raw)
+    if text is None:
+        if len(raw) != 32:
+            return UNKNOWN_KEY
+        text = b58encode(raw)
+        if len(_KEY_TEXT) >= _KEY_TEXT_LIMIT:
+            _KEY_TEXT.clear()
+        _KEY_TEXT[raw] = text
+    return text
+
+
 def _loader(info: pb.SubscribeUpdateTransactionInfo) -> InstructionLoader:
     def load() -> tuple[list[str], list[Instruction]]:
         message, meta = info.transaction.message, info.meta
         keys = [
-            b58encode(raw) if len(raw) == 32 else UNKNOWN_KEY
+            _key_text(raw)
             for group in (
                 message.account_keys,
                 meta.loaded_writable_addresses,
