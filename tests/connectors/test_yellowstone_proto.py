@@ -182,3 +182,21 @@ def test_streamed_transactions_count_in_the_launchpad_frames_series() -> None:
         "sniffer_launchpad_frames_total", {"launchpad": "pump_fun"}
     )
     assert seen == MENTION_SAMPLE
+
+
+def test_an_index_that_points_nowhere_is_an_unknown_key_never_another() -> None:
+    update = update_of(get_transaction_result(SAMPLES[0]))
+    message = update.transaction.transaction.transaction.message
+    meta = update.transaction.transaction.meta
+    count = len(message.account_keys) + len(meta.loaded_writable_addresses)
+    count += len(meta.loaded_readonly_addresses)
+    message.instructions[0].program_id_index = count + 7
+    message.instructions[0].accounts = bytes([0, count, 255])
+    message.account_keys[1] = b"\x01\x02"  # not a 32-byte key
+    for tx in (transaction_of(update), read_frame(json_format.MessageToJson(update))):
+        assert tx is not None
+        keys = tx.account_keys() or []
+        assert keys[1] == "" and len(keys) == count
+        first = (tx.instructions() or [])[0]
+        assert first.program == ""
+        assert list(first.accounts) == [keys[0], "", ""]
