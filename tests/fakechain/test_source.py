@@ -214,7 +214,7 @@ def test_the_job_maps_the_synthetic_settings() -> None:
         synthetic_total=5,
         synthetic_seed=SEED,
         synthetic_partitions=2,
-        source="synthetic",
+        source=["synthetic"],
     )
     source = make_source(config, Metrics(CollectorRegistry()))
     assert isinstance(source, SyntheticSource)
