@@ -26,6 +26,7 @@ from operators.decode import decode_frame
 from tests.connectors.test_yellowstone import MINTS, TOKEN, UPDATES, settings, stream_all
 from tests.connectors.yellowstone_server import Session, YellowstoneServer
 from tests.jobs import EntryPoint, finish_job, run_job, start_job, wait_for_lines
+from tests.real_txs import as_bare_result, get_transaction_result, manifest
 from tests.waiting import wait_for
 
 
@@ -119,3 +120,35 @@ def test_a_refused_token_ends_the_job_with_exit_2_and_one_line() -> None:
     assert len(lines) == 1, lines
     assert "refused the token" in lines[0] and "UNAUTHENTICATED" in lines[0]
     assert TOKEN not in result.stderr
+
+
+@pytest.mark.e2e
+def test_yellowstone_beside_another_source_gives_each_launch_once(tmp_path: Path) -> None:
+    # The same real transactions from a replay file (getTransaction results) and from the gRPC
+    # stream: every launch is a candidate once, credited to whichever source delivered it first.
+    recording, out = tmp_path / "same.jsonl", tmp_path / "candidates.jsonl"
+    recording.write_bytes(
+        b"".join(as_bare_result(get_transaction_result(e)) + b"\n" for e in manifest().values())
+    )
+    with YellowstoneServer(stream_all) as server:
+        proc = start_job(
+            job_settings(
+                server.url,
+                source="replay,yellowstone",
+                replay_path=str(recording),
+                sink="jsonl",
+                sink_path=str(out),
+            )
+        )
+        try:
+            wait_for_lines(out, len(MINTS), proc)
+            wait_for(lambda: server.sessions, "the subscription")
+            wait_for(lambda: server.sessions[0].sent >= len(UPDATES), "the stream to be sent")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+        result = finish_job(proc)
+    assert result.returncode == 0, result.stderr[-3000:]
+    candidates = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert sorted(c["mint"] for c in candidates) == sorted(MINTS)
+    assert {c["source"] for c in candidates} <= {"replay", "yellowstone"}
+    assert result.snapshot["duplicates"] <= len(MINTS)  # the later copies, never a candidate

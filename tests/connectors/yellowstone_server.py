@@ -98,6 +98,8 @@ class Session:
         self.metadata = dict(context.invocation_metadata())
         self._out: queue.Queue[Any] = queue.Queue()
         self.requests: list[pb.SubscribeRequest] = []
+        #: Messages streamed to the client so far.
+        self.sent = 0
         self._reader = threading.Thread(target=self._read, args=(requests,), daemon=True)
         self._reader.start()
 
@@ -148,6 +150,7 @@ class Session:
             if isinstance(item, tuple):
                 self.context.abort(*item)
             yield item
+            self.sent += 1
 
 
 class _Geyser(GeyserServicer):
