@@ -314,6 +314,14 @@ class Client:
 
     # -- failures -------------------------------------------------------------------------------
 
+    def _give_up(self, why: str) -> None:
+        # Logged BEFORE `fatal` is set: the worker exits the process as soon as it sees `fatal`,
+        # and the one error line must be out by then.
+        log.error("%s; the source stops", why)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        self.fatal = why
+
     def _count(self, kind: str) -> None:
         self._metrics.source_errors.labels(SOURCE, kind).inc()
 
@@ -335,8 +343,7 @@ class Client:
         if code in _FATAL:
             kind, why = _FATAL[code]
             self._count(kind)
-            self.fatal = f"yellowstone ({self.shown_url}) {why}: {code.name}: {details}"
-            log.error("%s; the source stops", self.fatal)
+            self._give_up(f"yellowstone ({self.shown_url}) {why}: {code.name}: {details}")
             return
         if asked is not None and (
             code == grpc.StatusCode.OUT_OF_RANGE
@@ -357,10 +364,9 @@ class Client:
             return
         if code == grpc.StatusCode.INVALID_ARGUMENT:
             self._count("invalid_argument")
-            self.fatal = (
+            self._give_up(
                 f"yellowstone ({self.shown_url}) refused the subscription: {code.name}: {details}"
             )
-            log.error("%s; the source stops", self.fatal)
             return
         if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
             self._count("message_too_large")

@@ -15,7 +15,13 @@ DOCKERFILE = ROOT / "Dockerfile"
 
 #: The extra each source or sink needs (the families of pyproject's optional dependencies); the
 #: others (synthetic, replay, stdout, jsonl, null) come with the base install.
-EXTRA_OF = {"redis": "redis", "kafka": "kafka", "webhook": "webhook", "solana_ws": "ws"}
+EXTRA_OF = {
+    "redis": "redis",
+    "kafka": "kafka",
+    "webhook": "webhook",
+    "solana_ws": "ws",
+    "yellowstone": "grpc",
+}
 
 
 def instructions() -> list[tuple[str, str]]:
