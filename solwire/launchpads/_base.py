@@ -31,6 +31,7 @@ from solwire.txmodel import Instruction, Transaction
 __all__ = [
     "CREATE",
     "POOL",
+    "AnchorInstruction",
     "FoundLaunch",
     "InstructionContext",
     "Launchpad",
@@ -55,6 +56,26 @@ def anchor_instruction(snake_name: str) -> bytes:
 def anchor_event(name: str) -> bytes:
     """An Anchor event discriminator: ``sha256("event:<EventName>")[:8]``."""
     return hashlib.sha256(f"event:{name}".encode()).digest()[:8]
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorInstruction:
+    """One launch instruction of an Anchor program: its name in the IDL (``snake``), the name
+    its log line shows (``log_name``) and how many accounts it takes. A launchpad module
+    subclasses it to add the positions of the roles that differ between its variants."""
+
+    snake: str
+    log_name: str
+    accounts: int
+
+    @property
+    def discriminator(self) -> bytes:
+        return anchor_instruction(self.snake)
+
+    @property
+    def line(self) -> str:
+        """The exact launch line: ``Program log: Instruction: <LogName>``."""
+        return f"{LOG_PREFIX}Instruction: {self.log_name}"
 
 
 class UndecodableEvent(Exception):

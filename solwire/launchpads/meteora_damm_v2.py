@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from solwire.base58 import b58encode
 from solwire.launchpads._base import (
     POOL,
+    AnchorInstruction,
     FoundLaunch,
     InstructionContext,
     Launchpad,
@@ -38,7 +39,6 @@ from solwire.launchpads._base import (
     SyntheticLaunch,
     TokenDraw,
     anchor_event,
-    anchor_instruction,
 )
 from solwire.logs import Invoke, program_log
 from solwire.programs import (
@@ -66,23 +66,12 @@ _CREATOR = 0
 
 
 @dataclass(frozen=True, slots=True)
-class _Variant:
-    snake: str
-    log_name: str
-    accounts: int
+class _Variant(AnchorInstruction):
     token_a: int
 
     @property
     def token_b(self) -> int:
         return self.token_a + 1
-
-    @property
-    def discriminator(self) -> bytes:
-        return anchor_instruction(self.snake)
-
-    @property
-    def line(self) -> str:
-        return program_log(f"Instruction: {self.log_name}")
 
 
 INITIALIZE_POOL = _Variant("initialize_pool", "InitializePool", 20, 8)

@@ -32,6 +32,7 @@ from solwire.base58 import b58encode
 from solwire.borsh import BorshReader, EndOfData, borsh_string
 from solwire.launchpads._base import (
     CREATE,
+    AnchorInstruction,
     FoundLaunch,
     InstructionContext,
     Launchpad,
@@ -39,7 +40,6 @@ from solwire.launchpads._base import (
     SyntheticLaunch,
     TokenDraw,
     anchor_event,
-    anchor_instruction,
 )
 from solwire.launchpads.platforms import platform_of
 from solwire.logs import Invoke, program_log
@@ -73,21 +73,10 @@ _EVENT_KEYS = 4 * 32
 
 
 @dataclass(frozen=True, slots=True)
-class _Variant:
-    snake: str
-    log_name: str
-    accounts: int
+class _Variant(AnchorInstruction):
     event: bytes
     #: ``PoolType`` the pool is created with: 0 SPL Token, 1 Token-2022.
     pool_type: int
-
-    @property
-    def discriminator(self) -> bytes:
-        return anchor_instruction(self.snake)
-
-    @property
-    def line(self) -> str:
-        return program_log(f"Instruction: {self.log_name}")
 
 
 SPL_TOKEN = _Variant(

@@ -31,13 +31,13 @@ from dataclasses import dataclass
 from solwire.base58 import b58encode
 from solwire.launchpads._base import (
     POOL,
+    AnchorInstruction,
     FoundLaunch,
     InstructionContext,
     Launchpad,
     LogLaunch,
     SyntheticLaunch,
     TokenDraw,
-    anchor_instruction,
 )
 from solwire.logs import Invoke, program_log
 from solwire.programs import (
@@ -64,24 +64,13 @@ LOCK_LP_AMOUNT = 100
 
 
 @dataclass(frozen=True, slots=True)
-class _Variant:
-    snake: str
-    log_name: str
-    accounts: int
+class _Variant(AnchorInstruction):
     creator: int
     token_0: int
 
     @property
     def token_1(self) -> int:
         return self.token_0 + 1
-
-    @property
-    def discriminator(self) -> bytes:
-        return anchor_instruction(self.snake)
-
-    @property
-    def line(self) -> str:
-        return program_log(f"Instruction: {self.log_name}")
 
 
 INITIALIZE = _Variant("initialize", "Initialize", 20, 0, 4)
