@@ -78,7 +78,7 @@ class SendPath:
 class DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
     """What both modes share: the buffers, the sender, the bucket, the snapshot."""
 
-    def __init__(self, path: SendPath) -> None:
+    def __init__(self, path: SendPath, *, serial: bool = False) -> None:
         self.buffers = path.buffers
         self._sender = path.sender
         self._bucket = path.bucket
@@ -87,6 +87,11 @@ class DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
         self._metrics = path.buffers.metrics
         self._detected: dict[tuple[str, str], Counter] = {}
         self._transport_position = path.transport_position
+        # One batch in flight at a time (sync): the sink's position where it started, so a
+        # snapshot taken mid-send rewinds the sink to before it and sends it again (exactly
+        # once). With two in flight (async) no such position exists: at least once.
+        self._serial = serial
+        self._position_at_send: int | None = None
 
     def _send_next(self, priority: str, max_items: int | None = None) -> None:
         """Send the next batch of `priority` (tokens already granted for `max_items`, or for a
@@ -95,17 +100,26 @@ class DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
         if not taken:
             return
         unsettled = list(taken)
+        marking = self._serial and self._transport_position is not None
+        if marking:
+            with self._metrics.lock:
+                self._position_at_send = self._position()
 
         def settle(candidates: list[Candidate]) -> None:
+            # Called under the metrics lock, with the outcome's count.
             self.buffers.settle(priority, candidates)
             for candidate in candidates:
                 unsettled.remove(candidate)
+            if marking and not unsettled:
+                self._position_at_send = None
 
         try:
             self._sender.send(priority, taken, settle)
         finally:
             if unsettled:  # only if the sender broke its promise and raised
-                self.buffers.settle(priority, unsettled)
+                with self._metrics.lock:
+                    self.buffers.settle(priority, unsettled)
+                    self._position_at_send = None
 
     def _take_in(self, candidate: Candidate) -> Put:
         """Offer a candidate to its buffer; once it is in (or dropped by the policy), count it
@@ -141,8 +155,12 @@ class DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
         # One consistent cut: the buffers, every counter of the process, and the sink's
         # position, under the lock every counting step takes.
         with self._metrics.lock:
+            at_send = self._position_at_send
             return DeliveryState(
                 self.buffers.contents(),
                 self._metrics.export_counts(),
-                None if self._transport_position is None else self._transport_position(),
+                at_send if at_send is not None else self._position(),
             )
+
+    def _position(self) -> int | None:
+        return None if self._transport_position is None else self._transport_position()
