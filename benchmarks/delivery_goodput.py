@@ -15,6 +15,7 @@ the run (what is still buffered is counted in `dropped_shutdown`, not drained at
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -89,12 +90,10 @@ def run_goodput(
             if time.perf_counter() - started > 60:
                 break
             time.sleep(0.01)
-        opened = time.perf_counter()
         time.sleep(warmup_s)
         marks["start"] = _mark(metrics)
         time.sleep(window_s)
         marks["end"] = _mark(metrics)
-        del opened
         shutdown.request()
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -156,7 +155,8 @@ def goodput_report(runs: list[GoodputRun]) -> dict[str, object]:
             if not line:
                 continue
             at_10x = line[-1].share_of_capacity
-            flat = all(b.delivered_per_s >= 0.95 * a.delivered_per_s for a, b in zip(line, line[1:]))
+            pairs = itertools.pairwise(line)
+            flat = all(b.delivered_per_s >= 0.95 * a.delivered_per_s for a, b in pairs)
             verdicts[f"{mode}/{policy}"] = {
                 "share_at_10x": at_10x,
                 "target": TARGET_SHARE[mode],
@@ -183,7 +183,8 @@ def goodput_table(report: dict[str, object]) -> str:
         ]
         lines.append(
             f"| {mode} | {policy} | {' | '.join(cells)} | >= {verdict['target']:.0%}"
-            f" ({'met' if verdict['met'] else 'NOT met'}) | {'yes' if verdict['never_falls'] else 'no'} |"
+            f" ({'met' if verdict['met'] else 'NOT met'})"
+            f" | {'yes' if verdict['never_falls'] else 'no'} |"
         )
     return "\n".join(lines)
 

@@ -136,7 +136,8 @@ class ThreadedDelivery(DeliveryLogic):
                 assert blocking  # only `block` refuses
                 # Wait (without the metrics lock: the senders need it to settle) for room.
                 # Counting after the wait is safe: snapshots run on this same worker thread.
-                if buffers.put_when_room(candidate, give_up=self._drain.expired):
+                # (It found the buffer full once: one backpressure event, however long it waits.)
+                if buffers.place_when_room(candidate, give_up=self._drain.expired):
                     with self._metrics.lock:
                         self._count_in(candidate)
                 else:
