@@ -19,6 +19,7 @@ import itertools
 import threading
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from bytewax.testing import run_main
 from prometheus_client import CollectorRegistry
@@ -144,7 +145,7 @@ def goodput_runs(warmup_s: float, window_s: float, print_lines: bool = True) -> 
     return runs
 
 
-def goodput_report(runs: list[GoodputRun]) -> dict[str, object]:
+def goodput_report(runs: list[GoodputRun]) -> dict[str, Any]:
     """The runs, and per mode and policy: the 10x share against its target, and whether
     delivered/s never fell (by more than 5 %, the noise) as the input rose past capacity."""
     verdicts = {}
@@ -166,14 +167,12 @@ def goodput_report(runs: list[GoodputRun]) -> dict[str, object]:
     return {"runs": [asdict(r) for r in runs], "verdicts": verdicts}
 
 
-def goodput_table(report: dict[str, object]) -> str:
+def goodput_table(report: dict[str, Any]) -> str:
     lines = [
         "| mode | policy | 1x | 2x | 5x | 10x | target at 10x | never falls |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    runs = report["runs"]
-    verdicts = report["verdicts"]
-    assert isinstance(runs, list) and isinstance(verdicts, dict)
+    runs, verdicts = report["runs"], report["verdicts"]
     for key, verdict in verdicts.items():
         mode, policy = key.split("/")
         cells = [
@@ -189,9 +188,36 @@ def goodput_table(report: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> int:
+    import argparse
     import sys
+    from datetime import datetime, timezone
 
-    quick = "--quick" in sys.argv
-    result = goodput_report(goodput_runs(1.0 if quick else 2.0, 2.0 if quick else 5.0))
-    print(goodput_table(result))
+    from benchmarks.record import machine, results_file, write_results
+
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.delivery_goodput", description=__doc__
+    )
+    parser.add_argument("--quick", action="store_true", help="1 s warm-up, 2 s windows")
+    args = parser.parse_args(argv)
+    args_used = sys.argv[1:] if argv is None else argv
+    print(f"goodput benchmark: {machine()}", flush=True)
+    report = goodput_report(goodput_runs(1.0 if args.quick else 2.0, 2.0 if args.quick else 5.0))
+    out = results_file("delivery_goodput", args.quick)
+    write_results(
+        out,
+        {
+            "command": " ".join(["python -m benchmarks.delivery_goodput", *args_used]),
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": machine(),
+            **report,
+        },
+    )
+    print()
+    print(goodput_table(report))
+    print(f"\nwritten to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
