@@ -4,9 +4,10 @@ can take, for each drop policy and both send modes; candidates delivered per sec
 capacity.
 
 The consumer's capacity is one batch of `batch_size` per 20 ms per sender: sync sends one batch at
-a time (800/s at batch_size 16), async one per priority at a time. The synthetic stream's HIGH
-share is far from half, so async's two senders are rarely both busy: its capacity here is taken as
-the sync one, what one sender can deliver (the share can then exceed 100 %).
+a time (800/s at batch_size 16), async one per priority at a time. Async's second sender is busy
+only as far as the machine takes in enough HIGH candidates (the synthetic stream has fewer HIGH
+than LOW ones), so its capacity here is taken as the sync one, what one sender can deliver, and
+its share can exceed 100 %.
 
 Delivered/s is measured over a window that opens once the job has run `warmup_s` (the buffers are
 full by then under overload) and lasts `window_s`; then a graceful shutdown with a 1 ms drain ends
@@ -156,8 +157,14 @@ def goodput_report(runs: list[GoodputRun]) -> dict[str, Any]:
             if not line:
                 continue
             at_10x = line[-1].share_of_capacity
+            # Never falls: each point at least 95 % (the noise) of the one before, or of the
+            # capacity where the one before was above it (async's second sender is a bonus
+            # that depends on how many HIGH candidates the machine could take in).
             pairs = itertools.pairwise(line)
-            flat = all(b.delivered_per_s >= 0.95 * a.delivered_per_s for a, b in pairs)
+            flat = all(
+                b.delivered_per_s >= 0.95 * min(a.delivered_per_s, a.capacity_per_s)
+                for a, b in pairs
+            )
             verdicts[f"{mode}/{policy}"] = {
                 "share_at_10x": at_10x,
                 "target": TARGET_SHARE[mode],

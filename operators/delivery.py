@@ -23,10 +23,10 @@ input the worker also has to take in (and drop):
 - `block`: a full buffer makes the worker wait for the sender to make room (watching the shutdown
   deadline), which slows its input: nothing is dropped.
 
-(The seed's worker sent inline, for one `batch_timeout_ms` slice per activation. Under overload
-that starved the consumer: between two sends the worker took in a whole source batch it would
-mostly drop, and a 20 ms consumer got 12 % of its capacity at 10x its rate in
-`benchmarks/delivery_goodput.py`.)
+(Sync mode used to send on the worker itself, for one `batch_timeout_ms` slice per activation.
+Under overload that starved the consumer: between two sends the worker took in a whole source
+batch it would mostly drop, and a 20 ms consumer got 12 % of its capacity at 10x its rate in
+`benchmarks/delivery_goodput.py`; from a sender thread it gets about 90 %.)
 
 All candidates go to one key (see flows/pipeline.py), so one worker of the cluster sends.
 """
@@ -51,7 +51,7 @@ from domain.transport import Resumable, Transport
 from operators.batch_sender import BatchSender
 from operators.rate_limit import TokenBucket
 from operators.send_path import DeliveryLogic, DeliveryState, SendPath, ShutdownDrain
-from operators.stream_buffer import DropPolicy, Put, StreamBuffers
+from operators.stream_buffer import DropPolicy, StreamBuffers
 
 __all__ = [
     "AsyncDelivery",
@@ -130,10 +130,11 @@ class ThreadedDelivery(DeliveryLogic):
         buffers = self.buffers
         blocking = buffers.policy == "block"
         for batch in values:
-            for candidate in batch.candidates:
-                if self._take_in(candidate) is not Put.FULL:
-                    continue
+            candidates = batch.candidates
+            refused = self._take_in_until_full(candidates, 0)
+            while refused < len(candidates):
                 assert blocking  # only `block` refuses
+                candidate = candidates[refused]
                 # Wait (without the metrics lock: the senders need it to settle) for room.
                 # Counting after the wait is safe: snapshots run on this same worker thread.
                 # (It found the buffer full once: one backpressure event, however long it waits.)
@@ -142,6 +143,7 @@ class ThreadedDelivery(DeliveryLogic):
                         self._count_in(candidate)
                 else:
                     self._drop_at_shutdown(candidate)
+                refused = self._take_in_until_full(candidates, refused + 1)
         return _NOTHING, StatefulBatchLogic.RETAIN
 
     def on_eof(self) -> tuple[Iterable[None], bool]:

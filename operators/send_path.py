@@ -8,7 +8,7 @@ makes it different: who sends, and when.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bytewax.operators import StatefulBatchLogic
@@ -121,15 +121,22 @@ class DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
                     self.buffers.settle(priority, unsettled)
                     self._position_at_send = None
 
-    def _take_in(self, candidate: Candidate) -> Put:
-        """Offer a candidate to its buffer; once it is in (or dropped by the policy), count it
-        in `tx_seen` and `candidates_detected` in the same critical section (see
-        operators/detection.py for why the counts go together)."""
-        with self._metrics.lock:
-            status = self.buffers.put(candidate)
-            if status is not Put.FULL:
+    def _take_in_until_full(self, candidates: Sequence[Candidate], start: int) -> int:
+        """Offer `candidates[start:]` to their buffers; each one in (or dropped by the policy) is
+        counted in `tx_seen` and `candidates_detected` in the same critical section (see
+        operators/detection.py for why the counts go together). One critical section for all
+        of them, so a sender finds an upstream batch whole in its buffer rather than waking for
+        its first candidate and sending it alone (a slow consumer pays per batch). Returns the
+        index of the first candidate `block` refused, or ``len(candidates)``."""
+        buffers = self.buffers
+        # The senders' order too (metrics, then buffers: see BatchSender), or they deadlock.
+        with self._metrics.lock, buffers.lock:
+            for index in range(start, len(candidates)):
+                candidate = candidates[index]
+                if buffers.put(candidate) is Put.FULL:
+                    return index
                 self._count_in(candidate)
-        return status
+        return len(candidates)
 
     def _count_in(self, candidate: Candidate) -> None:
         key = (candidate.launch.launchpad, candidate.priority)

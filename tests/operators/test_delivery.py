@@ -984,3 +984,42 @@ def signatures_in(path: Path) -> list[str]:
     import orjson
 
     return [orjson.loads(line)["signature"] for line in path.read_text().splitlines()]
+
+
+def test_sync_snapshot_mid_send_rewinds_the_sink_to_where_that_batch_began(
+    tmp_path: Path, gates: Callable[[], Gate]
+) -> None:
+    from connectors.line_sinks import JsonlFileTransport
+
+    gate = gates()
+    written = threading.Event()
+
+    class WrittenThenHeld(JsonlFileTransport):
+        """Writes the batch, then holds the acknowledgement until the gate opens."""
+
+        def send(self, batch: Batch) -> None:
+            super().send(batch)
+            if batch.candidates[0].launch.signature == "sig2":
+                written.set()
+                gate.wait()
+
+    out = tmp_path / "candidates.jsonl"
+    config = DeliverySettings(batch_size=2)
+    first_metrics = Metrics(CollectorRegistry())
+    first = delivery_builder(config, first_metrics, WrittenThenHeld(out), Shutdown())(None)
+    first.on_batch([batch(range(4))])
+    assert written.wait(HANG_GUARD_S)
+    before = len(out.read_text().splitlines())
+    assert before == 4  # the second batch is in the file, not yet acknowledged
+    state = pickle.loads(pickle.dumps(first.snapshot()))
+    gate.open()
+    first.on_eof()
+    # The snapshot holds the batch in flight, and the sink's position where it began.
+    assert signatures(state.buffered) == sigs([2, 3])
+    assert state.sink_position == len("".join(out.read_text().splitlines(True)[:2]).encode())
+
+    resumed_metrics = Metrics(CollectorRegistry())
+    resumed = delivery_builder(config, resumed_metrics, JsonlFileTransport(out), Shutdown())(state)
+    resumed.on_eof()
+    assert signatures_in(out) == sigs(range(4)), "each candidate in the file once"
+    assert_cut_conserved(resumed.snapshot())
