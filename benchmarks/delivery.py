@@ -17,12 +17,16 @@ Prints a table and writes JSON (benchmarks/results/delivery.json; delivery-quick
    of the consumer (batch_size / delay; async sends both priorities side by side, so twice that).
 2. A 20 ms consumer in async mode under 10x overload: candidates delivered per second per priority
    against the ideal batch_size / 20 ms; and the same for the whole job, detection at full speed.
-3. Memory: one subprocess per drop policy (and mode), the send step under 10x overload of a 20 ms
+3. Goodput under overload (`delivery_goodput`): the whole job offered 1x, 2x, 5x and 10x what a
+   20 ms consumer takes, per drop policy and send mode: delivered/s and its share of capacity,
+   beside the targets (>= 90 % async, >= 60 % sync at 10x; never falling as the input rises).
+4. Memory: one subprocess per drop policy (and mode), the send step under 10x overload of a 20 ms
    consumer for `--overload-seconds` (60 by default), fed fresh candidates (new objects, as a real
    job makes them). Reported: RSS when the overload starts, peak RSS (VmHWM) and growth in MB.
 
 The issue's targets are measured, never asserted: a zero-latency sink at >= 100,000 candidates/s;
-a 20 ms consumer in async mode at >= 90 % of batch_size / 20 ms per priority; memory growth under
+a 20 ms consumer in async mode at >= 90 % of batch_size / 20 ms per priority; goodput as above;
+memory growth under
 64 MB under sustained overload with any policy but `block`.
 
 At the end of each window the benchmark asks for a graceful shutdown with a 1 ms drain, so what is
@@ -45,6 +49,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from benchmarks.delivery_feed import CHUNK
+from benchmarks.delivery_goodput import (
+    TARGET_SHARE,
+    goodput_report,
+    goodput_runs,
+    goodput_table,
+)
 from benchmarks.delivery_memory import memory_child, memory_run
 from benchmarks.delivery_report import memory_line, render_table, throughput_line
 from benchmarks.delivery_runs import (
@@ -147,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
 
+    goodput = goodput_report(
+        goodput_runs(warmup_s=1.0 if args.quick else 2.0, window_s=2.0 if args.quick else 5.0)
+    )
+
     memory = []
     for mode in ("sync", "async"):
         for policy in ("drop_newest", "drop_oldest", "block"):
@@ -163,6 +177,11 @@ def main(argv: list[str] | None = None) -> int:
             "target": TARGET_ASYNC_SHARE,
             "measured": consumer_20ms["share_of_ideal"],
             "measured_whole_job_detection_at_full_speed": pipeline["share_of_ideal"],
+        },
+        "goodput_share_of_capacity_at_10x": {
+            "target": TARGET_SHARE,
+            "measured": {k: v["share_at_10x"] for k, v in goodput["verdicts"].items()},
+            "never_falls": {k: v["never_falls"] for k, v in goodput["verdicts"].items()},
         },
         "memory_growth_mb_under_overload": {
             "target": TARGET_GROWTH_MB,
@@ -186,12 +205,15 @@ def main(argv: list[str] | None = None) -> int:
         "throughput": throughput,
         "consumer_20ms_async": consumer_20ms,
         "consumer_20ms_async_whole_job": pipeline,
+        "goodput": goodput,
         "memory": memory,
         "targets": targets,
     }
     write_results(out, report)
     print()
     print(render_table(report))
+    print()
+    print(goodput_table(goodput))
     print(f"\nwritten to {out}")
     return 0
 

@@ -8,15 +8,25 @@ buffers: inside an epoch Bytewax's queues are unbounded, so this is what bounds 
 consumer is slow. Its snapshot is the buffers' contents, so candidates waiting (or in flight)
 when the process dies are sent after a restart.
 
-- `sync` (the seed's behaviour): the worker sends itself, HIGH before LOW, for at most one
-  `batch_timeout_ms` slice per activation, then goes back to its input; what is left waits for the
-  next activation (a timer wakes the step even when no input comes). While it sends, detection
-  waits; candidates that arrive meanwhile fill the buffers, and the drop policy decides.
-- `async`: a sender thread per priority sends beside the dataflow, so detection never waits on the
-  consumer; order is kept within each priority; at the end of the stream the senders finish what is
-  buffered and are joined. With a rate limit, LOW yields to HIGH when both wait.
-- `block`: a full buffer makes the worker wait for room (sync: it sends; async: it waits for the
-  senders), which slows its input: nothing is dropped.
+Both modes send from threads beside the dataflow, so the worker's time goes to its input and
+never to waiting on the consumer; a slow consumer therefore gets all it can take however much
+input the worker also has to take in (and drop):
+
+- `sync` (the seed's semantics): one sender thread, one batch at a time, each acknowledged (or
+  failed after its retries) before the next is taken; HIGH before LOW: a LOW batch is taken only
+  when no HIGH candidate waits. Nothing is in flight but that one batch, so a sink with a position
+  (the jsonl file) is rewound on resume to where that batch started: exactly once.
+- `async`: a sender thread per priority, one batch in flight per priority, side by side; order is
+  kept within each priority. With a rate limit, LOW yields to HIGH when both wait.
+- At the end of the stream the senders finish what is buffered and are joined (after a signal,
+  until the shutdown deadline; what is left is counted in `dropped_shutdown`).
+- `block`: a full buffer makes the worker wait for the sender to make room (watching the shutdown
+  deadline), which slows its input: nothing is dropped.
+
+(Sync mode used to send on the worker itself, for one `batch_timeout_ms` slice per activation.
+Under overload that starved the consumer: between two sends the worker took in a whole source
+batch it would mostly drop, and a 20 ms consumer got 12 % of its capacity at 10x its rate in
+`benchmarks/delivery_goodput.py`; from a sender thread it gets about 90 %.)
 
 All candidates go to one key (see flows/pipeline.py), so one worker of the cluster sends.
 """
@@ -28,7 +38,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Literal
 
 import bytewax.operators as op
@@ -42,17 +51,24 @@ from domain.transport import Resumable, Transport
 from operators.batch_sender import BatchSender
 from operators.rate_limit import TokenBucket
 from operators.send_path import DeliveryLogic, DeliveryState, SendPath, ShutdownDrain
-from operators.stream_buffer import DropPolicy, Put, StreamBuffers
+from operators.stream_buffer import DropPolicy, StreamBuffers
 
-__all__ = ["AsyncDelivery", "DeliverySettings", "SyncDelivery", "deliver", "delivery_builder"]
+__all__ = [
+    "AsyncDelivery",
+    "DeliverySettings",
+    "SyncDelivery",
+    "ThreadedDelivery",
+    "deliver",
+    "delivery_builder",
+]
 
 _NOTHING: tuple[()] = ()
 
 #: After the shutdown deadline, how long to wait for a batch already being sent.
 _IN_FLIGHT_GRACE_S = 2.0
 
-#: The interpreter's thread switch interval in async mode (CPython's default is 5 ms).
-_ASYNC_SWITCH_INTERVAL_S = 0.001
+#: The interpreter's thread switch interval once senders run (CPython's default is 5 ms).
+_SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +79,8 @@ class DeliverySettings:
     drop_policy: DropPolicy = "drop_newest"
     batch_size: int = 16
     send_mode: Literal["sync", "async"] = "sync"
-    #: sync mode: the longest the worker sends per activation (the batch timeout).
+    #: Unused since the sync sender left the worker (it sent for one slice per activation);
+    #: kept so the configuration's mapping (flows/settings.py) stays valid.
     slice_s: float = 0.010
     max_retries: int = 3
     retry_delay_s: float = 100e-6
@@ -74,101 +91,21 @@ class DeliverySettings:
     shutdown_timeout_s: float = 5.0
 
 
-class SyncDelivery(DeliveryLogic):
-    """The worker sends itself; see the module docstring."""
+class ThreadedDelivery(DeliveryLogic):
+    """Sender threads beside the dataflow, each serving its `lane` of priorities in order (HIGH
+    before LOW when a lane holds both); see the module docstring."""
 
     def __init__(
         self,
         path: SendPath,
-        slice_s: float,
-        clock: Callable[[], float] = time.monotonic,
+        lanes: tuple[tuple[str, ...], ...],
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        super().__init__(path)
-        self._slice_s = slice_s
-        self._clock = clock
-        self._sleep = sleep
-        self._wake: datetime | None = None
-
-    def on_batch(self, values: list[Batch]) -> tuple[Iterable[None], bool]:
-        for batch in values:
-            for candidate in batch.candidates:
-                if self._take_in(candidate) is Put.FULL:
-                    # `_make_room` fails only when the shutdown deadline comes first; the
-                    # candidate must then be counted (it used to be put again, found the buffer
-                    # still full, and vanish from every counter).
-                    if self._drain.expired() or not self._make_room(candidate.priority):
-                        self._drop_at_shutdown(candidate)
-                        continue
-                    self._take_in(candidate)
-        self._pump()
-        return _NOTHING, StatefulBatchLogic.RETAIN
-
-    def on_notify(self) -> tuple[Iterable[None], bool]:
-        self._pump()
-        return _NOTHING, StatefulBatchLogic.RETAIN
-
-    def on_eof(self) -> tuple[Iterable[None], bool]:
-        # The end of a finite input drains everything, however long the rate limit makes it;
-        # after a signal the drain stops at the shutdown deadline and the rest is counted.
-        while (priority := self.buffers.next_priority()) is not None:
-            if not self._wait_for_tokens(priority):
-                break
-            self._send_next(priority)
-        self._give_up_the_rest()
-        self._wake = None
-        return _NOTHING, StatefulBatchLogic.RETAIN
-
-    def notify_at(self) -> datetime | None:
-        return self._wake
-
-    def _pump(self) -> None:
-        """Send, HIGH first, until the buffers are empty, the rate limit says wait, or the slice
-        is used up; then arrange to be woken when there is more to do."""
-        started = self._clock()
-        self._wake = None
-        while (priority := self.buffers.next_priority()) is not None:
-            wait = self._bucket.try_take(min(self._batch_size, self.buffers.waiting(priority)))
-            if wait > 0:
-                self._wake = _utc_in(wait)
-                return
-            self._send_next(priority)
-            if self._clock() - started >= self._slice_s:
-                self._wake = _utc_in(0.0)
-                return
-
-    def _make_room(self, priority: str) -> bool:
-        """`block`: send `priority`'s oldest batches now until one more candidate fits, waiting
-        for the rate limit if need be; False if the shutdown deadline comes first.
-
-        A loop, not one batch: resumed contents may exceed a lowered capacity by more than a
-        batch. (Nothing is in flight between sends in sync mode, so `waiting` is all held.)
-        """
-        while self.buffers.waiting(priority) >= self.buffers.capacity:
-            if not self._wait_for_tokens(priority):
-                return False
-            self._send_next(priority)
-        return True
-
-    def _wait_for_tokens(self, priority: str) -> bool:
-        """Sleep until the rate limit grants the next batch; False if the shutdown deadline
-        comes first."""
-        want = min(self._batch_size, max(1, self.buffers.waiting(priority)))
-        while (wait := self._bucket.try_take(want)) > 0:
-            left = self._drain.remaining()
-            if left is not None and left <= wait:
-                return False
-            self._sleep(wait)
-        return not self._drain.expired()
-
-
-class AsyncDelivery(DeliveryLogic):
-    """A sender thread per priority; see the module docstring."""
-
-    def __init__(self, path: SendPath, sleep: Callable[[float], None] = time.sleep) -> None:
-        super().__init__(path)
+        super().__init__(path, serial=len(lanes) == 1)
         self._sleep = sleep  # injectable, so tests wait for the rate limit on a fake clock
         self._closing = False
+        # Two lanes share one rate limit: LOW must leave the next tokens to a waiting HIGH.
+        self._shared_tokens = len(lanes) > 1 and not self._bucket.unlimited
         # A sender needs the GIL back after every send. While the worker thread is busy (a burst
         # of launches, detection at full speed) CPython takes the GIL from it only every switch
         # interval, and the worker usually wins it back: a send then returns many milliseconds
@@ -176,13 +113,13 @@ class AsyncDelivery(DeliveryLogic):
         # senders their turn soon after each send, at a small cost to the send step's own speed
         # that does not show in the whole job's throughput (benchmarks/delivery.py measures both).
         # Process-wide, like the GIL itself; only ever lowered.
-        if sys.getswitchinterval() > _ASYNC_SWITCH_INTERVAL_S:
-            sys.setswitchinterval(_ASYNC_SWITCH_INTERVAL_S)
+        if sys.getswitchinterval() > _SWITCH_INTERVAL_S:
+            sys.setswitchinterval(_SWITCH_INTERVAL_S)
         self._threads = [
             threading.Thread(
-                target=self._run_sender, args=(priority,), name=f"sniffer-sender-{priority}"
+                target=self._run_sender, args=(lane,), name=f"sniffer-sender-{'-'.join(lane)}"
             )
-            for priority in PRIORITIES
+            for lane in lanes
         ]
         for thread in self._threads:
             # Daemon threads: an aborted dataflow must not hang the process on a slow consumer.
@@ -193,17 +130,20 @@ class AsyncDelivery(DeliveryLogic):
         buffers = self.buffers
         blocking = buffers.policy == "block"
         for batch in values:
-            for candidate in batch.candidates:
-                if self._take_in(candidate) is not Put.FULL:
-                    continue
+            candidates = batch.candidates
+            refused = self._take_in_until_full(candidates, 0)
+            while refused < len(candidates):
                 assert blocking  # only `block` refuses
+                candidate = candidates[refused]
                 # Wait (without the metrics lock: the senders need it to settle) for room.
                 # Counting after the wait is safe: snapshots run on this same worker thread.
-                if buffers.put_when_room(candidate, give_up=self._drain.expired):
+                # (It found the buffer full once: one backpressure event, however long it waits.)
+                if buffers.place_when_room(candidate, give_up=self._drain.expired):
                     with self._metrics.lock:
                         self._count_in(candidate)
                 else:
                     self._drop_at_shutdown(candidate)
+                refused = self._take_in_until_full(candidates, refused + 1)
         return _NOTHING, StatefulBatchLogic.RETAIN
 
     def on_eof(self) -> tuple[Iterable[None], bool]:
@@ -227,21 +167,29 @@ class AsyncDelivery(DeliveryLogic):
                     thread.join(timeout=_IN_FLIGHT_GRACE_S)
                     break
 
-    def _run_sender(self, priority: str) -> None:
+    def _next_of(self, lane: tuple[str, ...]) -> str | None:
+        """The first priority of `lane` with candidates waiting (call under the lock)."""
+        for priority in lane:
+            if self.buffers.waiting(priority):
+                return priority
+        return None
+
+    def _run_sender(self, lane: tuple[str, ...]) -> None:
         buffers, bucket = self.buffers, self._bucket
         while True:
             with buffers.lock:
-                while not buffers.waiting(priority):
+                while (priority := self._next_of(lane)) is None:
                     if self._closing:
                         return
                     buffers.lock.wait(timeout=0.1)
-                if priority == LOW and not bucket.unlimited and buffers.waiting(HIGH):
+                if priority == LOW and self._shared_tokens and buffers.waiting(HIGH):
                     # HIGH goes first through a shared rate limit: give it the next tokens.
                     buffers.lock.wait(timeout=0.001)
                     continue
                 want = min(self._batch_size, buffers.waiting(priority))
             wait = bucket.try_take(want)
             if wait > 0:
+                # Asked again after the wait: in a lane of both, HIGH may have come meanwhile.
                 self._sleep(wait)
                 continue
             # Tokens were granted for `want`: take no more than that, or candidates that arrived
@@ -249,8 +197,18 @@ class AsyncDelivery(DeliveryLogic):
             self._send_next(priority, None if bucket.unlimited else want)
 
 
-def _utc_in(seconds: float) -> datetime:
-    return datetime.now(timezone.utc) + timedelta(seconds=seconds)
+class SyncDelivery(ThreadedDelivery):
+    """`sync`: one sender, one batch at a time, HIGH before LOW, beside the dataflow."""
+
+    def __init__(self, path: SendPath, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__(path, ((HIGH, LOW),), sleep)
+
+
+class AsyncDelivery(ThreadedDelivery):
+    """`async`: a sender per priority, one batch at a time each, side by side."""
+
+    def __init__(self, path: SendPath, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__(path, tuple((priority,) for priority in PRIORITIES), sleep)
 
 
 def delivery_builder(
@@ -297,7 +255,7 @@ def delivery_builder(
         )
         if settings.send_mode == "async":
             return AsyncDelivery(path)
-        return SyncDelivery(path, slice_s=settings.slice_s)
+        return SyncDelivery(path)
 
     return builder
 

@@ -8,7 +8,7 @@ makes it different: who sends, and when.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bytewax.operators import StatefulBatchLogic
@@ -78,7 +78,7 @@ class SendPath:
 class DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
     """What both modes share: the buffers, the sender, the bucket, the snapshot."""
 
-    def __init__(self, path: SendPath) -> None:
+    def __init__(self, path: SendPath, *, serial: bool = False) -> None:
         self.buffers = path.buffers
         self._sender = path.sender
         self._bucket = path.bucket
@@ -87,6 +87,11 @@ class DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
         self._metrics = path.buffers.metrics
         self._detected: dict[tuple[str, str], Counter] = {}
         self._transport_position = path.transport_position
+        # One batch in flight at a time (sync): the sink's position where it started, so a
+        # snapshot taken mid-send rewinds the sink to before it and sends it again (exactly
+        # once). With two in flight (async) no such position exists: at least once.
+        self._serial = serial
+        self._position_at_send: int | None = None
 
     def _send_next(self, priority: str, max_items: int | None = None) -> None:
         """Send the next batch of `priority` (tokens already granted for `max_items`, or for a
@@ -95,27 +100,43 @@ class DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
         if not taken:
             return
         unsettled = list(taken)
+        marking = self._serial and self._transport_position is not None
+        if marking:
+            with self._metrics.lock:
+                self._position_at_send = self._position()
 
         def settle(candidates: list[Candidate]) -> None:
+            # Called under the metrics lock, with the outcome's count.
             self.buffers.settle(priority, candidates)
             for candidate in candidates:
                 unsettled.remove(candidate)
+            if marking and not unsettled:
+                self._position_at_send = None
 
         try:
             self._sender.send(priority, taken, settle)
         finally:
             if unsettled:  # only if the sender broke its promise and raised
-                self.buffers.settle(priority, unsettled)
+                with self._metrics.lock:
+                    self.buffers.settle(priority, unsettled)
+                    self._position_at_send = None
 
-    def _take_in(self, candidate: Candidate) -> Put:
-        """Offer a candidate to its buffer; once it is in (or dropped by the policy), count it
-        in `tx_seen` and `candidates_detected` in the same critical section (see
-        operators/detection.py for why the counts go together)."""
-        with self._metrics.lock:
-            status = self.buffers.put(candidate)
-            if status is not Put.FULL:
+    def _take_in_until_full(self, candidates: Sequence[Candidate], start: int) -> int:
+        """Offer `candidates[start:]` to their buffers; each one in (or dropped by the policy) is
+        counted in `tx_seen` and `candidates_detected` in the same critical section (see
+        operators/detection.py for why the counts go together). One critical section for all
+        of them, so a sender finds an upstream batch whole in its buffer rather than waking for
+        its first candidate and sending it alone (a slow consumer pays per batch). Returns the
+        index of the first candidate `block` refused, or ``len(candidates)``."""
+        buffers = self.buffers
+        # The senders' order too (metrics, then buffers: see BatchSender), or they deadlock.
+        with self._metrics.lock, buffers.lock:
+            for index in range(start, len(candidates)):
+                candidate = candidates[index]
+                if buffers.put(candidate) is Put.FULL:
+                    return index
                 self._count_in(candidate)
-        return status
+        return len(candidates)
 
     def _count_in(self, candidate: Candidate) -> None:
         key = (candidate.launch.launchpad, candidate.priority)
@@ -141,8 +162,12 @@ class DeliveryLogic(StatefulBatchLogic[Batch, None, DeliveryState]):
         # One consistent cut: the buffers, every counter of the process, and the sink's
         # position, under the lock every counting step takes.
         with self._metrics.lock:
+            at_send = self._position_at_send
             return DeliveryState(
                 self.buffers.contents(),
                 self._metrics.export_counts(),
-                None if self._transport_position is None else self._transport_position(),
+                at_send if at_send is not None else self._position(),
             )
+
+    def _position(self) -> int | None:
+        return None if self._transport_position is None else self._transport_position()

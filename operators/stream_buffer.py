@@ -106,6 +106,14 @@ class StreamBuffers:
         """
         if self.put(candidate) is not Put.FULL:
             return True
+        return self.place_when_room(candidate, give_up)
+
+    def place_when_room(
+        self, candidate: Candidate, give_up: Callable[[], bool] = lambda: False
+    ) -> bool:
+        """`put` refused this candidate (block): wait until a sender has made room and place it,
+        counting no second backpressure event. False, having changed nothing, if `give_up()`
+        turns true while waiting."""
         priority = candidate.priority
         with self.lock:
             while len(self._waiting[priority]) + len(self._in_flight[priority]) >= self.capacity:

@@ -577,9 +577,7 @@ def test_which_candidates_each_policy_keeps(
 
     # Every send waits until the whole input is in the buffers (or dropped); with `block` that
     # can never be, so until the input has found the buffer full. The source hands the whole
-    # input over in one batch: in sync mode the worker that sends is the one that buffers, so
-    # the whole input must be buffered before the first send for the outcome to depend on the
-    # input alone.
+    # input over in one batch.
     met = release_when(
         gate, buffer_full if policy == "block" else everything_buffered_or_dropped, timeout_s=20
     )
@@ -603,15 +601,13 @@ def test_which_candidates_each_policy_keeps(
             assert got == truth[:capacity]
         else:
             # drop_oldest keeps the last `capacity`, except the candidate a sender had already
-            # taken when the buffer filled (async only: it is being sent and cannot be dropped).
+            # taken when the buffer filled (it is being sent and cannot be dropped).
             # Which one that is depends on when the sender thread first ran, so only its place
             # (before every kept one) is asserted.
             in_flight = 0 if got == truth[-capacity:] else 1
             newest = len(truth) - capacity + in_flight
             assert got[in_flight:] == truth[newest:], got
             assert got[:in_flight] == [] or got[0] in truth[:newest], got
-            if mode == "sync":
-                assert in_flight == 0
     if policy != "block":
         assert snap["backpressure_events"] == snap["dropped_full_buffer"]
     else:
@@ -621,14 +617,15 @@ def test_which_candidates_each_policy_keeps(
 # --- async senders get the GIL back promptly ----------------------------------------------------
 
 
-def test_async_mode_shortens_the_thread_switch_interval() -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_sender_threads_shorten_the_thread_switch_interval(mode: str) -> None:
     """With CPython's default 5 ms switch interval, a worker busy detecting kept the GIL from the
     sender threads so long that a 20 ms consumer got a quarter to a half of its capacity
-    (benchmarks/delivery.py); async mode lowers the interval to 1 ms for the process."""
+    (benchmarks/delivery.py); both modes send from threads and lower the interval to 1 ms."""
     before = sys.getswitchinterval()
     sys.setswitchinterval(0.005)
     try:
-        config = make_config(batch_send_mode="async")
+        config = make_config(batch_send_mode=mode)
         transport = Recorder()
         source = SyntheticSource(total=50, seed=SEED, launch_ratio=1.0)
         run_main(build_flow(config, make_metrics(config), source=source, transport=transport))

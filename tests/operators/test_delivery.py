@@ -1,9 +1,10 @@
 """The send step: what reaches the transport, in which order, and what is counted and
 dead-lettered, in both send modes and inside a small dataflow.
 
-The sync logic is driven directly (on_batch / on_notify / on_eof / notify_at / snapshot) on a fake
-clock whose sleep only moves the clock. The async senders are real threads: the tests synchronise
-with events and joins, whose timeouts only guard against a hang.
+Both modes send from real threads (sync: one sender for both priorities; async: one per
+priority), driven through on_batch / on_eof / snapshot on a fake clock whose sleep only moves the
+clock (or, gated, waits for the test first). The tests synchronise with events and joins, whose
+timeouts only guard against a hang.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import pickle
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -43,19 +43,20 @@ from tests.factories import (
     PoisonTransport,
     RecordingTransport,
     Signalling,
-    SlowTransport,
     make_batch,
     make_candidate,
     metric,
     signatures,
 )
 from tests.jobs import EntryPoint
+from tests.waiting import wait_for
 
 #: `make_launch(n)` arrives at T0 + n seconds; the fake clocks start a little later.
 T0 = 1_800_000_000.0
 START = T0 + 1000.0
 #: Guards joins and event waits against a hang; never reached when the code works.
 HANG_GUARD_S = 10.0
+MODES = ["sync", "async"]
 
 
 # --- rig ---------------------------------------------------------------------------------------
@@ -123,7 +124,6 @@ def make_rig(
     policy: DropPolicy = "drop_newest",
     batch_size: int = 2,
     rate: float = 0.0,
-    slice_s: float = 10.0,
     max_retries: int = 0,
     max_age_s: float = 0.0,
     shutdown_timeout_s: float = 5.0,
@@ -131,6 +131,7 @@ def make_rig(
     transport: RecordingTransport | None = None,
     clock: FakeClock | None = None,
     bucket: TokenBucket | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> Rig:
     metrics = Metrics(CollectorRegistry())
     clock = clock if clock is not None else FakeClock(START)
@@ -152,10 +153,8 @@ def make_rig(
     drain = ShutdownDrain(shutdown, shutdown_timeout_s, metrics, dead, clock=clock)  # type: ignore[arg-type]
     path = SendPath(buffers, sender, bucket, batch_size, drain)
     logic: Any
-    if mode == "sync":
-        logic = SyncDelivery(path, slice_s=slice_s, clock=clock, sleep=clock.sleep)
-    else:
-        logic = AsyncDelivery(path, sleep=clock.sleep)
+    wait = sleep if sleep is not None else clock.sleep
+    logic = SyncDelivery(path, sleep=wait) if mode == "sync" else AsyncDelivery(path, sleep=wait)
     return Rig(logic, buffers, transport, metrics, clock, bucket, dead, shutdown, list(contents))
 
 
@@ -199,13 +198,12 @@ def gates() -> Iterator[Callable[[], Gate]]:
         gate.open()
 
 
-@pytest.fixture
-def async_rigs() -> Iterator[Callable[..., Rig]]:
-    """Builds async rigs and makes sure their sender threads are gone after the test."""
+def _rigs_of(mode: str) -> Iterator[Callable[..., Rig]]:
+    """Builds rigs of `mode` and makes sure their sender threads are gone after the test."""
     made: list[Rig] = []
 
     def new(**kwargs: Any) -> Rig:
-        rig = make_rig("async", **kwargs)
+        rig = make_rig(mode, **kwargs)
         made.append(rig)
         return rig
 
@@ -217,120 +215,173 @@ def async_rigs() -> Iterator[Callable[..., Rig]]:
         closer.join(HANG_GUARD_S)
 
 
+@pytest.fixture
+def async_rigs() -> Iterator[Callable[..., Rig]]:
+    yield from _rigs_of("async")
+
+
+@pytest.fixture
+def sync_rigs() -> Iterator[Callable[..., Rig]]:
+    yield from _rigs_of("sync")
+
+
+class GatedSleep:
+    """A fake sleep that first waits for `gate`: a sender that needs tokens stays put (taking
+    nothing) until the test opens the gate; then the fake clock moves as asked."""
+
+    def __init__(self, clock: FakeClock, gate: Gate) -> None:
+        self._clock = clock
+        self._gate = gate
+        self.asked = threading.Event()
+
+    def __call__(self, seconds: float) -> None:
+        self.asked.set()
+        self._gate.wait()
+        self._clock.sleep(seconds)
+
+
 def sender_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("sniffer-sender-")]
 
 
-# --- sync: driven directly ---------------------------------------------------------------------
+# --- sync: one sender thread, one batch at a time, HIGH before LOW ------------------------------
 
 
-def test_sync_sends_high_before_low_when_both_wait() -> None:
-    rig = make_rig(batch_size=2)
-    rig.feed(batch(range(10, 14), LOW), batch(range(0, 4), HIGH))
+def test_sync_sends_high_before_low_when_both_wait(sync_rigs: Callable[..., Rig]) -> None:
+    held = tuple(
+        [make_candidate(n, LOW, 0.1) for n in range(10, 14)]
+        + [make_candidate(n, HIGH) for n in range(0, 4)]
+    )
+    # Resumed contents: both priorities wait before the sender starts.
+    rig = sync_rigs(batch_size=2, contents=held)
+    rig.logic.on_eof()
 
     assert [b.priority for b in rig.transport.batches] == [HIGH, HIGH, LOW, LOW]
     assert rig.transport.sent() == sigs(range(0, 4)) + sigs(range(10, 14))
-    assert rig.logic.notify_at() is None
     assert metric(rig.metrics, "sniffer_candidates_sent_total", priority=HIGH) == 4
     assert metric(rig.metrics, "sniffer_candidates_sent_total", priority=LOW) == 4
     assert metric(rig.metrics, "sniffer_batches_sent_total", priority=HIGH) == 2
+    assert sender_threads() == []
     rig.assert_conserved()
 
 
-def test_sync_rate_limit_sets_a_future_utc_timer_and_continues_on_notify() -> None:
-    # Two tokens per 100 s: after the first batch the next one is 100 s away.
-    rig = make_rig(batch_size=2, rate=0.02)
-    rig.feed(batch(range(6)))
-    assert rig.transport.sent() == sigs([0, 1])
+class OneAtATime(RecordingTransport):
+    """Every send waits for `gate`; records the most sends ever under way at once."""
 
-    wake = rig.logic.notify_at()
-    assert wake is not None
-    assert wake.utcoffset() == timedelta(0), "Bytewax needs a timezone-aware UTC time"
-    assert wake > datetime.now(timezone.utc)
+    def __init__(self, gate: Gate) -> None:
+        super().__init__()
+        self.gate = gate
+        self.entered = threading.Event()
+        self.busy = 0
+        self.most_busy = 0
+        self._count_lock = threading.Lock()
 
-    rig.logic.on_notify()  # woken early: the tokens are not there yet
-    assert rig.transport.sent() == sigs([0, 1])
-    assert rig.logic.notify_at() is not None
+    def send(self, batch: Batch) -> None:
+        with self._count_lock:
+            self.busy += 1
+            self.most_busy = max(self.most_busy, self.busy)
+        self.entered.set()
+        self.gate.wait()
+        super().send(batch)
+        with self._count_lock:
+            self.busy -= 1
 
-    rig.clock.advance(100.0)
-    rig.logic.on_notify()
-    assert rig.transport.sent() == sigs(range(4))
-    assert rig.logic.notify_at() is not None
 
-    rig.clock.advance(100.0)
-    rig.logic.on_notify()
-    assert rig.transport.sent() == sigs(range(6))
-    assert rig.logic.notify_at() is None
-    assert rig.clock.sleeps == [], "the sync sender never sleeps outside on_eof and block"
+def test_sync_high_that_comes_while_low_is_sent_goes_next_one_batch_at_a_time(
+    sync_rigs: Callable[..., Rig], gates: Callable[[], Gate]
+) -> None:
+    gate = gates()
+    transport = OneAtATime(gate)
+    rig = sync_rigs(batch_size=2, transport=transport)
+    rig.feed(batch(range(10, 16), LOW))
+    assert transport.entered.wait(HANG_GUARD_S)
+    # The worker came back from on_batch while the consumer holds the first LOW batch: it never
+    # waits on the consumer. HIGH arrives meanwhile and overtakes the LOW still waiting.
+    rig.feed(batch(range(0, 4), HIGH))
+    gate.open()
+    rig.logic.on_eof()
+
+    assert rig.transport.sent() == sigs([10, 11]) + sigs(range(0, 4)) + sigs(range(12, 16))
+    assert transport.most_busy == 1, "sync sends one batch at a time"
+    assert sender_threads() == []
     rig.assert_conserved()
 
 
-def test_sync_sends_for_one_slice_then_leaves_the_rest_for_the_next_activation() -> None:
+def test_sync_with_a_rate_limit_sends_high_first_and_waits_for_tokens(
+    sync_rigs: Callable[..., Rig],
+) -> None:
+    held = tuple(
+        [make_candidate(n, LOW, 0.1) for n in range(10, 15)]
+        + [make_candidate(n, HIGH) for n in range(0, 3)]
+    )
     clock = FakeClock(START)
-    transport = SlowTransport(clock, seconds=0.004)
-    rig = make_rig(batch_size=1, slice_s=0.01, transport=transport, clock=clock)
-
-    rig.feed(batch(range(7)))
-    # 0.004, 0.008, 0.012 s: the third batch ends the 10 ms slice.
-    assert rig.transport.sent() == sigs(range(3))
-    wake = rig.logic.notify_at()
-    assert wake is not None
-    assert wake.utcoffset() == timedelta(0)
-    assert rig.buffers.depth() == 4
-
-    rig.logic.on_notify()
-    assert rig.transport.sent() == sigs(range(6))
-    assert rig.logic.notify_at() is not None
-
-    rig.logic.on_notify()
-    assert rig.transport.sent() == sigs(range(7))
-    assert rig.logic.notify_at() is None
+    bucket = TokenBucket(0.5, burst=2, clock=clock)
+    exhaust(bucket)
+    rig = sync_rigs(batch_size=2, contents=held, clock=clock, bucket=bucket)
+    rig.logic.on_eof()
+    assert rig.transport.sent() == sigs(range(0, 3)) + sigs(range(10, 15))
+    assert rig.buffers.is_empty()
+    # 8 candidates at 0.5 a second, the burst used up: 16 s of (fake) waiting.
+    assert sum(clock.sleeps) == pytest.approx(16.0)
     rig.assert_conserved()
 
 
-def test_sync_block_sends_to_make_room_and_loses_nothing() -> None:
-    rig = make_rig(capacity=2, policy="block", batch_size=2)
-    rig.feed(batch(range(5)))
-    assert [signatures(b) for b in rig.transport.batches] == [
-        ["sig0", "sig1"],
-        ["sig2", "sig3"],
-        ["sig4"],
-    ]
-    assert metric(rig.metrics, "sniffer_backpressure_events_total") == 2
+@pytest.mark.parametrize("mode", MODES)
+def test_block_waits_for_the_sender_and_loses_nothing(mode: str, gates: Callable[[], Gate]) -> None:
+    gate = gates()
+    rig = make_rig(mode, capacity=2, policy="block", batch_size=1, transport=GatedTransport(gate))
+    found_full = threading.Event()
+    rig.metrics.backpressure_events = Signalling(rig.metrics.backpressure_events, found_full)  # type: ignore[assignment]
+
+    producer = threading.Thread(target=rig.feed, args=(batch(range(8)),))
+    producer.start()
+    assert found_full.wait(HANG_GUARD_S)
+    assert producer.is_alive(), "the producer waits for room: its input slows down"
     assert rig.counts()["dropped_full_buffer"] == 0
+
+    gate.open()
+    producer.join(HANG_GUARD_S)
+    assert not producer.is_alive()
+    rig.logic.on_eof()
+
+    assert rig.transport.sent() == sigs(range(8))
+    assert rig.counts()["dropped_full_buffer"] == 0
+    assert metric(rig.metrics, "sniffer_backpressure_events_total") >= 1
     assert rig.dead.lines == []
     rig.assert_conserved()
 
 
-def test_sync_block_waits_out_the_rate_limit_and_loses_nothing() -> None:
-    rig = make_rig(capacity=2, policy="block", batch_size=2, rate=1.0)
-    exhaust(rig.bucket)
-    rig.feed(batch(range(5)))
-    assert rig.clock.sleeps, "a full buffer under block waits for tokens in the worker"
-    assert rig.transport.sent() == sigs(range(4))
-    assert rig.logic.notify_at() is not None
-
-    rig.logic.on_eof()
-    assert rig.transport.sent() == sigs(range(5))
-    assert rig.counts()["dropped_full_buffer"] == 0
-    rig.assert_conserved()
-
-
 @pytest.mark.parametrize(
-    ("policy", "high_kept", "low_kept", "found_full"),
+    ("policy", "high_kept", "low_kept"),
     [
-        ("drop_newest", [0, 1, 2], [10, 11, 12], 4),
-        ("drop_oldest", [2, 3, 4], [12, 13, 14], 4),
-        # block sends a whole batch (3) to make room: only the 4th of each priority finds it full.
-        ("block", [0, 1, 2, 3, 4], [10, 11, 12, 13, 14], 2),
+        ("drop_newest", [0, 1, 2], [10, 11, 12]),
+        ("drop_oldest", [2, 3, 4], [12, 13, 14]),
     ],
 )
-def test_sync_drop_policy_decides_who_survives_a_consumer_that_cannot_keep_up(
-    policy: DropPolicy, high_kept: list[int], low_kept: list[int], found_full: int
+@pytest.mark.parametrize("mode", MODES)
+def test_drop_policy_decides_who_survives_a_consumer_that_cannot_keep_up(
+    mode: str,
+    policy: DropPolicy,
+    high_kept: list[int],
+    low_kept: list[int],
+    gates: Callable[[], Gate],
 ) -> None:
-    rig = make_rig(capacity=3, policy=policy, batch_size=3, rate=1.0)
-    exhaust(rig.bucket)  # nothing can be sent while the activation runs (except under block)
+    # The senders wait for tokens (held by the gate) and take nothing while the input arrives.
+    gate = gates()
+    clock = FakeClock(START)
+    bucket = TokenBucket(1.0, burst=3, clock=clock)
+    exhaust(bucket)
+    rig = make_rig(
+        mode,
+        capacity=3,
+        policy=policy,
+        batch_size=3,
+        clock=clock,
+        bucket=bucket,
+        sleep=GatedSleep(clock, gate),
+    )
     rig.feed(batch(range(10, 15), LOW), batch(range(0, 5), HIGH))
+    gate.open()
     rig.logic.on_eof()
 
     assert rig.transport.sent(HIGH) == sigs(high_kept)
@@ -339,31 +390,21 @@ def test_sync_drop_policy_decides_who_survives_a_consumer_that_cannot_keep_up(
     lost_low = sorted(set(sigs(range(10, 15))) - set(sigs(low_kept)))
     assert metric(rig.metrics, "sniffer_dropped_full_buffer_total", priority=HIGH) == len(lost_high)
     assert metric(rig.metrics, "sniffer_dropped_full_buffer_total", priority=LOW) == len(lost_low)
-    assert metric(rig.metrics, "sniffer_backpressure_events_total") == found_full
+    assert metric(rig.metrics, "sniffer_backpressure_events_total") == 4
     assert sorted(rig.dead.entries()) == sorted(
         ("dropped_full_buffer", sig) for sig in lost_high + lost_low
     )
     rig.assert_conserved()
 
 
-def test_sync_on_eof_drains_everything_high_first_however_slow_the_rate_limit() -> None:
-    rig = make_rig(batch_size=2, rate=0.5)
-    exhaust(rig.bucket)
-    rig.feed(batch(range(10, 15), LOW), batch(range(0, 3), HIGH))
-    assert rig.transport.sent() == []
-
-    rig.logic.on_eof()
-    assert rig.transport.sent() == sigs(range(0, 3)) + sigs(range(10, 15))
-    assert rig.logic.notify_at() is None
-    assert rig.buffers.is_empty()
-    # 8 candidates at 0.5 a second, 2 of them from the exhausted burst: 16 s of waiting.
-    assert sum(rig.clock.sleeps) == pytest.approx(16.0)
-    rig.assert_conserved()
-
-
-def test_sync_snapshot_resumes_to_the_same_candidates() -> None:
-    rig = make_rig(batch_size=2, rate=1.0)
-    exhaust(rig.bucket)
+def test_sync_snapshot_resumes_to_the_same_candidates(
+    sync_rigs: Callable[..., Rig], gates: Callable[[], Gate]
+) -> None:
+    gate = gates()
+    clock = FakeClock(START)
+    bucket = TokenBucket(1.0, burst=2, clock=clock)
+    exhaust(bucket)
+    rig = sync_rigs(batch_size=2, clock=clock, bucket=bucket, sleep=GatedSleep(clock, gate))
     rig.feed(batch(range(10, 13), LOW), batch(range(0, 4), HIGH))
     state = rig.logic.snapshot()
     assert isinstance(state, DeliveryState)
@@ -371,23 +412,31 @@ def test_sync_snapshot_resumes_to_the_same_candidates() -> None:
 
     # What the step's builder does with a resume state, after the state went through pickle.
     resumed_state = pickle.loads(pickle.dumps(state))
-    resumed = make_rig(batch_size=2, contents=resumed_state.buffered)
+    held_up = gates()
+    transport = GatedTransport(held_up)
+    resumed = sync_rigs(batch_size=2, contents=resumed_state.buffered, transport=transport)
+    assert transport.entered.wait(HANG_GUARD_S)
+    # The batch being sent still counts in the depth.
     assert metric(resumed.metrics, "sniffer_stream_buffer_depth", priority=HIGH) == 4
-    resumed.logic.on_notify()
+    held_up.open()
+    resumed.logic.on_eof()
     assert resumed.transport.sent() == sigs(range(0, 4)) + sigs(range(10, 13))
     resumed.assert_conserved()
 
     # The original, had it lived on, would have delivered the very same candidates.
+    gate.open()
     rig.logic.on_eof()
     assert rig.transport.sent() == resumed.transport.sent()
 
 
-def test_sync_candidates_that_wait_too_long_go_stale() -> None:
-    # Launches arrive at T0 + n; the worker sends 2 every 4 s from T0 + 1000 (tokens used up),
+def test_sync_candidates_that_wait_too_long_go_stale(sync_rigs: Callable[..., Rig]) -> None:
+    # Launches arrive at T0 + n; the sender sends 2 every 4 s from T0 + 1000 (tokens used up),
     # and a candidate may be 1005 s old when its turn comes.
-    rig = make_rig(batch_size=2, rate=0.5, max_age_s=1005.0, clock=FakeClock(T0 + 1000))
-    exhaust(rig.bucket)
-    rig.feed(batch(range(0, 10)))
+    clock = FakeClock(T0 + 1000)
+    bucket = TokenBucket(0.5, burst=2, clock=clock)
+    exhaust(bucket)
+    held = tuple(make_candidate(n) for n in range(0, 10))
+    rig = sync_rigs(batch_size=2, max_age_s=1005.0, clock=clock, bucket=bucket, contents=held)
     rig.logic.on_eof()
     # Turns at T0 + 1004 (0, 1 fresh), T0 + 1008 (2 stale, 3 fresh), T0 + 1012 ... (all stale).
     assert rig.transport.sent() == sigs([0, 1, 3])
@@ -396,30 +445,60 @@ def test_sync_candidates_that_wait_too_long_go_stale() -> None:
     rig.assert_conserved()
 
 
-def test_sync_failed_sends_are_counted_and_dead_lettered() -> None:
+def test_sync_failed_sends_are_counted_and_dead_lettered(sync_rigs: Callable[..., Rig]) -> None:
     class Refusing(RecordingTransport):
         def send(self, batch: Batch) -> None:
             if batch.priority == LOW:
                 raise SendError("LOW topic missing", retryable=False)
             super().send(batch)
 
-    rig = make_rig(batch_size=2, transport=Refusing())
+    rig = sync_rigs(batch_size=2, transport=Refusing())
     rig.feed(batch(range(0, 3)), batch(range(10, 13), LOW))
+    rig.logic.on_eof()
     assert rig.transport.sent() == sigs(range(0, 3))
     assert rig.counts()["send_failures"] == 3
-    assert [sig for _, sig in rig.dead.entries()] == sigs(range(10, 13))
+    assert sorted(sig for _, sig in rig.dead.entries()) == sigs(range(10, 13))
     rig.assert_conserved()
 
 
-def test_sync_block_near_the_shutdown_deadline_counts_what_it_cannot_place() -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_block_near_the_shutdown_deadline_counts_what_it_cannot_place(
+    mode: str, gates: Callable[[], Gate]
+) -> None:
     # Found by this test: `block` with a rate limit longer than the drain time left used to
     # forget the candidate it could not make room for (counted nowhere).
-    rig = make_rig(capacity=1, policy="block", batch_size=1, rate=1.0, shutdown_timeout_s=0.5)
-    exhaust(rig.bucket)
-    rig.shutdown.request(at=rig.clock())
-    rig.feed(batch(range(3)))
+    gate = gates()
+    clock = FakeClock(START)
+    # So slow that the clock moving past the deadline grants no token.
+    bucket = TokenBucket(0.001, burst=1, clock=clock)
+    exhaust(bucket)
+    rig = make_rig(
+        mode,
+        capacity=1,
+        policy="block",
+        batch_size=1,
+        shutdown_timeout_s=0.5,
+        clock=clock,
+        bucket=bucket,
+        sleep=GatedSleep(clock, gate),
+    )
+    rig.shutdown.request(at=clock())
+    producer = threading.Thread(target=rig.feed, args=(batch(range(3)),))
+    producer.start()
+    clock.advance(1.0)  # the drain's deadline passes while the producer waits for room
+    producer.join(HANG_GUARD_S)
+    assert not producer.is_alive()
     rig.assert_conserved()
-    rig.logic.on_eof()
+    assert rig.counts()["dropped_shutdown"] == 2  # the two that found no room
+
+    gave_up = threading.Event()
+    rig.metrics.dropped_shutdown = Signalling(rig.metrics.dropped_shutdown, gave_up)  # type: ignore[assignment]
+    closer = threading.Thread(target=rig.logic.on_eof)
+    closer.start()
+    assert gave_up.wait(HANG_GUARD_S)  # the one waiting for tokens is given up
+    gate.open()
+    closer.join(HANG_GUARD_S)
+    assert not closer.is_alive()
     assert rig.transport.sent() == []
     assert rig.counts()["dropped_shutdown"] == 3
     assert sorted(sig for reason, sig in rig.dead.entries() if reason == "dropped_shutdown") == (
@@ -428,35 +507,69 @@ def test_sync_block_near_the_shutdown_deadline_counts_what_it_cannot_place() -> 
     rig.assert_conserved()
 
 
-def test_sync_block_with_resumed_contents_above_a_lowered_capacity_loses_nothing() -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_block_with_resumed_contents_above_a_lowered_capacity_loses_nothing(
+    mode: str, gates: Callable[[], Gate]
+) -> None:
     # Found by this test: making room sent one batch, which was not enough room here, and the
     # arriving candidate vanished from every counter.
+    gate = gates()
+    transport = GatedTransport(gate)
     held = tuple(make_candidate(n) for n in range(5))
-    rig = make_rig(capacity=2, policy="block", batch_size=2, contents=held)
-    rig.feed(batch([5]))
+    rig = make_rig(
+        mode, capacity=2, policy="block", batch_size=2, contents=held, transport=transport
+    )
+    assert transport.entered.wait(HANG_GUARD_S)  # the first batch is held by the consumer
+    producer = threading.Thread(target=rig.feed, args=(batch([5]),))
+    producer.start()
+    gate.open()
+    producer.join(HANG_GUARD_S)
+    assert not producer.is_alive()
+    rig.logic.on_eof()
     assert rig.transport.sent() == sigs(range(6))
     assert metric(rig.metrics, "sniffer_backpressure_events_total") == 1
     rig.assert_conserved()
 
 
-def test_sync_drain_after_a_signal_stops_at_the_deadline_and_counts_the_rest() -> None:
-    rig = make_rig(batch_size=2, rate=1.0, shutdown_timeout_s=5.0)
-    exhaust(rig.bucket)
+def test_sync_drain_after_a_signal_stops_at_the_deadline_and_counts_the_rest(
+    sync_rigs: Callable[..., Rig], gates: Callable[[], Gate]
+) -> None:
+    gate = gates()
+    entered = threading.Event()
+
+    class Stuck(RecordingTransport):
+        def send(self, batch: Batch) -> None:
+            entered.set()
+            gate.wait()
+            super().send(batch)
+
+    rig = sync_rigs(batch_size=2, shutdown_timeout_s=0.0, transport=Stuck())
+    gave_up = threading.Event()
+    rig.metrics.dropped_shutdown = Signalling(rig.metrics.dropped_shutdown, gave_up)  # type: ignore[assignment]
     rig.feed(batch(range(0, 6)), batch(range(10, 16), LOW))
-    rig.shutdown.request(at=rig.clock())
-    rig.logic.on_eof()
-    # 5 s at one token a second: two batches of two, HIGH first; the rest is given up.
-    assert rig.transport.sent() == sigs(range(0, 4))
-    assert rig.counts()["dropped_shutdown"] == 8
+    assert entered.wait(HANG_GUARD_S)
+    # The one sender is stuck on the first HIGH batch; the rest waits.
+
+    rig.shutdown.request(at=rig.clock())  # and the drain time is already over
+    closer = threading.Thread(target=rig.logic.on_eof)
+    closer.start()
+    assert gave_up.wait(HANG_GUARD_S)
+    gate.open()  # the batch in flight finishes and is counted as sent
+    closer.join(HANG_GUARD_S)
+    assert not closer.is_alive()
+
+    assert sender_threads() == []
+    assert rig.transport.sent() == sigs([0, 1])
+    assert rig.counts()["dropped_shutdown"] == 10
     assert sorted(sig for reason, sig in rig.dead.entries() if reason == "dropped_shutdown") == (
-        sorted(sigs([4, 5]) + sigs(range(10, 16)))
+        sorted(sigs(range(2, 6)) + sigs(range(10, 16)))
     )
     assert rig.buffers.is_empty()
     rig.assert_conserved()
 
 
-def test_sync_without_a_signal_on_eof_has_no_deadline() -> None:
-    rig = make_rig(batch_size=2, rate=0.001, shutdown_timeout_s=0.001)
+def test_sync_without_a_signal_on_eof_has_no_deadline(sync_rigs: Callable[..., Rig]) -> None:
+    rig = sync_rigs(batch_size=2, rate=0.001, shutdown_timeout_s=0.001)
     exhaust(rig.bucket)
     rig.feed(batch(range(4)))
     rig.logic.on_eof()
@@ -519,32 +632,6 @@ def test_async_close_drains_everything_then_joins_the_senders(
     assert rig.transport.sent(LOW) == sigs(range(10, 20))
     assert sender_threads() == []
     assert rig.buffers.is_empty()
-    rig.assert_conserved()
-
-
-def test_async_block_never_drops_with_a_slow_transport(
-    async_rigs: Callable[..., Rig], gates: Callable[[], Gate]
-) -> None:
-    gate = gates()
-    rig = async_rigs(capacity=2, policy="block", batch_size=1, transport=GatedTransport(gate))
-    found_full = threading.Event()
-    rig.metrics.backpressure_events = Signalling(rig.metrics.backpressure_events, found_full)  # type: ignore[assignment]
-
-    producer = threading.Thread(target=rig.feed, args=(batch(range(8)),))
-    producer.start()
-    assert found_full.wait(HANG_GUARD_S)
-    assert producer.is_alive(), "the producer waits for room: its input slows down"
-    assert rig.counts()["dropped_full_buffer"] == 0
-
-    gate.open()
-    producer.join(HANG_GUARD_S)
-    assert not producer.is_alive()
-    rig.logic.on_eof()
-
-    assert rig.transport.sent() == sigs(range(8))
-    assert rig.counts()["dropped_full_buffer"] == 0
-    assert metric(rig.metrics, "sniffer_backpressure_events_total") >= 1
-    assert rig.dead.lines == []
     rig.assert_conserved()
 
 
@@ -692,9 +779,6 @@ def test_async_drain_after_a_signal_gives_up_at_the_deadline(
 KEY = "launches"
 
 
-MODES = ["sync", "async"]
-
-
 def run_deliver(
     entry_point: EntryPoint,
     batches: list[Batch],
@@ -834,9 +918,13 @@ def assert_cut_conserved(state: DeliveryState) -> None:
     assert c.get("sniffer_tx_seen", 0.0) == c.get("sniffer_candidates_detected", 0.0)
 
 
-def test_taking_a_candidate_in_counts_it_seen_and_detected_by_launchpad_and_priority() -> None:
-    rig = make_rig(capacity=2)
-    exhaust(rig.bucket)  # nothing is sent: only the entry is counted
+def test_taking_a_candidate_in_counts_it_seen_and_detected_by_launchpad_and_priority(
+    sync_rigs: Callable[..., Rig], gates: Callable[[], Gate]
+) -> None:
+    clock = FakeClock(START)
+    bucket = TokenBucket(1.0, burst=2, clock=clock)
+    exhaust(bucket)  # nothing is sent (the sender waits at the gate): only the entry is counted
+    rig = sync_rigs(capacity=2, clock=clock, bucket=bucket, sleep=GatedSleep(clock, gates()))
     rig.logic.on_batch([batch(range(3)), batch(range(3, 4), LOW)])
     m = rig.metrics
     assert metric(m, "sniffer_tx_seen_total") == 4
@@ -870,10 +958,14 @@ def test_resume_restores_the_counters_and_rewinds_a_resumable_sink(tmp_path: Pat
     first_metrics = Metrics(CollectorRegistry())
     first = delivery_builder(config, first_metrics, JsonlFileTransport(out), Shutdown())(None)
     first.on_batch([batch(range(4))])
+    sent = first_metrics.snapshot
+    wait_for(lambda: sent()["candidates_sent"] == 4, "4 sent", HANG_GUARD_S, 0.001)
     state = pickle.loads(pickle.dumps(first.snapshot()))  # as the recovery store keeps it
     assert state.sink_position == out.stat().st_size
     first.on_batch([batch(range(4, 6))])  # sent after the snapshot, then the process dies
+    wait_for(lambda: sent()["candidates_sent"] == 6, "6 sent", HANG_GUARD_S, 0.001)
     assert len(out.read_text().splitlines()) == 6
+    first.on_eof()  # (joins its sender; a dead process would have none)
 
     resumed_metrics = Metrics(CollectorRegistry())
     resumed = delivery_builder(config, resumed_metrics, JsonlFileTransport(out), Shutdown())(state)
@@ -892,3 +984,42 @@ def signatures_in(path: Path) -> list[str]:
     import orjson
 
     return [orjson.loads(line)["signature"] for line in path.read_text().splitlines()]
+
+
+def test_sync_snapshot_mid_send_rewinds_the_sink_to_where_that_batch_began(
+    tmp_path: Path, gates: Callable[[], Gate]
+) -> None:
+    from connectors.line_sinks import JsonlFileTransport
+
+    gate = gates()
+    written = threading.Event()
+
+    class WrittenThenHeld(JsonlFileTransport):
+        """Writes the batch, then holds the acknowledgement until the gate opens."""
+
+        def send(self, batch: Batch) -> None:
+            super().send(batch)
+            if batch.candidates[0].launch.signature == "sig2":
+                written.set()
+                gate.wait()
+
+    out = tmp_path / "candidates.jsonl"
+    config = DeliverySettings(batch_size=2)
+    first_metrics = Metrics(CollectorRegistry())
+    first = delivery_builder(config, first_metrics, WrittenThenHeld(out), Shutdown())(None)
+    first.on_batch([batch(range(4))])
+    assert written.wait(HANG_GUARD_S)
+    before = len(out.read_text().splitlines())
+    assert before == 4  # the second batch is in the file, not yet acknowledged
+    state = pickle.loads(pickle.dumps(first.snapshot()))
+    gate.open()
+    first.on_eof()
+    # The snapshot holds the batch in flight, and the sink's position where it began.
+    assert signatures(state.buffered) == sigs([2, 3])
+    assert state.sink_position == len("".join(out.read_text().splitlines(True)[:2]).encode())
+
+    resumed_metrics = Metrics(CollectorRegistry())
+    resumed = delivery_builder(config, resumed_metrics, JsonlFileTransport(out), Shutdown())(state)
+    resumed.on_eof()
+    assert signatures_in(out) == sigs(range(4)), "each candidate in the file once"
+    assert_cut_conserved(resumed.snapshot())

@@ -259,6 +259,29 @@ def test_put_when_room_with_room_is_a_plain_put(metrics: Metrics) -> None:
     assert backpressure(metrics) == 0
 
 
+def test_a_refused_candidate_placed_when_room_counts_one_backpressure_event(
+    metrics: Metrics,
+) -> None:
+    # Found by the send-path tests: the send step offered a candidate (`put`: FULL, one event)
+    # and then waited with `put_when_room`, which offered it again (a second event).
+    buffers = StreamBuffers(1, "block", metrics)
+    put_all(buffers, high(0))
+    refused = high(1)[0]
+    assert buffers.put(refused) is Put.FULL
+    buffers.settle(HIGH, buffers.take(HIGH, 1))  # a sender made room
+    assert buffers.place_when_room(refused)
+    assert signatures(buffers.contents()) == ["sig1"]
+    assert backpressure(metrics) == 1
+
+
+def test_place_when_room_gives_up_without_changing_anything(metrics: Metrics) -> None:
+    buffers = StreamBuffers(1, "block", metrics)
+    put_all(buffers, high(0))
+    assert not buffers.place_when_room(high(1)[0], give_up=lambda: True)
+    assert signatures(buffers.contents()) == ["sig0"]
+    assert backpressure(metrics) == 0
+
+
 def test_drain_all_takes_everything_waiting(metrics: Metrics) -> None:
     buffers = StreamBuffers(10, "drop_newest", metrics)
     put_all(buffers, low(10) + high(0, 1))
