@@ -89,9 +89,11 @@ class Prefilter:
         None for a payload the full decoder must read). The others are valid logsNotifications
         that hold no launch."""
         decode = self._decode
+        lines, prefixes = self._lines, self._prefixes
         keep: list[tuple[int, Transaction | None]] = []
-        # The successful transactions read here: position, what was read, its log lines.
-        read: list[tuple[int, _Notification, list[str]]] = []
+        # Each frame is done with before the next is read: what was read is freed at once and
+        # its memory reused (a chunk's worth freed together would be handed back to the system
+        # and faulted in again for the next chunk: that cost more than the parse).
         for position, payload in enumerate(payloads):
             if type(payload) is not bytes:
                 keep.append((position, None))
@@ -104,28 +106,18 @@ class Prefilter:
             value = note.params.result.value
             err = value.err
             if err == _NULL:
-                read.append((position, note, value.logs))
+                logs = value.logs
+                # A hash lookup per line (no scan); a prefix is searched in the joined lines.
+                if not lines.isdisjoint(logs) or (prefixes and _any_in("\n".join(logs), prefixes)):
+                    keep.append((position, _transaction(note)))
             elif not _is_json(err):
                 keep.append((position, None))
             # else: a failed transaction, ignored whatever its logs say
-        lines, prefixes = self._lines, self._prefixes
-        hits: list[tuple[int, Transaction | None]] = [
-            (at, _transaction(note))
-            for at, note, logs in read
-            # A hash lookup per line (no scan); a prefix is searched in the joined lines.
-            if not lines.isdisjoint(logs) or (prefixes and _any_in("\n".join(logs), prefixes))
-        ]
-        if hits:
-            keep = sorted(keep + hits, key=_position)
         return keep
 
 
 def _any_in(text: str, needles: tuple[str, ...]) -> bool:
     return any(map(text.__contains__, needles))
-
-
-def _position(item: tuple[int, Transaction | None]) -> int:
-    return item[0]
 
 
 def _transaction(note: _Notification) -> Transaction:
