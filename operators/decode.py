@@ -29,6 +29,7 @@ from solwire.frames import (
     read_frame,
 )
 from solwire.launchpads import FoundLaunch, UndecodableEvent
+from solwire.txmodel import Transaction
 
 __all__ = ["ALL_LAUNCHPADS", "INVALID_REASONS", "MAX_PAYLOAD_BYTES", "decode_frame"]
 
@@ -55,15 +56,21 @@ _FOUND_FIELDS = tuple(field.name for field in fields(FoundLaunch))
 
 
 def decode_frame(
-    frame: RawFrame, detected_at: float, detector: Detector = ALL_LAUNCHPADS
+    frame: RawFrame,
+    detected_at: float,
+    detector: Detector = ALL_LAUNCHPADS,
+    tx: Transaction | None = None,
 ) -> Launch | InvalidFrame | None:
     """Decode one frame; never raises.
 
     None = ignored (a valid transaction that holds no launch of `detector`'s launchpads, or a
     failed transaction: err not null). A frame holding two launches yields the first one only.
+    `tx`: the transaction already read from this frame's payload (`Detector.prefilter` reads
+    the frames it lets through), so the payload is not parsed twice.
     """
     try:
-        tx = read_frame(frame.payload)
+        if tx is None:
+            tx = read_frame(frame.payload)
         found = detector.find(tx)
         if found is None:
             return None

@@ -26,6 +26,7 @@ from dataclasses import replace
 from solwire.launchpads import REGISTRY
 from solwire.launchpads._base import FoundLaunch, InstructionContext, Launchpad, LogLaunch
 from solwire.logs import DATA_PREFIX, LOG_PREFIX, LOG_TRUNCATED
+from solwire.prefilter import Prefilter
 from solwire.programs import EVENT_CPI_TAG
 from solwire.txmodel import Transaction
 
@@ -41,6 +42,9 @@ class Detector:
         self.markers = shortest_markers(m for lp in self.launchpads for m in lp.markers)
         self._lines = frozenset(line for lp in self.launchpads for line in lp.launch_lines)
         self._prefixes = tuple(p for lp in self.launchpads for p in lp.launch_prefixes)
+        #: Dismisses, a chunk at a time, the valid logsNotifications that hold no launch line of
+        #: these launchpads (the hot path: `operators.detection` uses it).
+        self.prefilter = Prefilter(self._lines, self._prefixes)
 
     def may_hold_launch(self, log_text: str) -> bool:
         """False when the joined logs hold no launch line of any launchpad (the fast path).

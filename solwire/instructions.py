@@ -106,13 +106,14 @@ def _json_instruction(raw: Any, keys: list[str], depth: int) -> Instruction:
     if type(stack_height) is int and stack_height >= 1:
         depth = stack_height
     accounts = raw.get("accounts")
-    resolved: list[str] = []
-    if type(accounts) is list:
-        resolved = [entry if type(entry) is str else _key(keys, entry) for entry in accounts]
+    # Entries are indexes (json) or keys (jsonParsed); resolved only if a decoder reads them.
+    indexes = accounts if type(accounts) is list else []
     data = raw.get("data")
-    if type(data) is not str:
-        return Instruction(program, resolved, None, depth)  # a "parsed" instruction
-    return Instruction(program, resolved, None, depth, data_base58=data)
+    if type(data) is not str:  # a "parsed" instruction
+        return Instruction(program, (), None, depth, account_indexes=indexes, keys=keys)
+    return Instruction(
+        program, (), None, depth, data_base58=data, account_indexes=indexes, keys=keys
+    )
 
 
 def _with_inner(

@@ -38,7 +38,7 @@ class Instruction:
     first use from the base58 text of a JSON frame, or given as bytes by a binary source.
     """
 
-    __slots__ = ("_data", "_text", "accounts", "depth", "program")
+    __slots__ = ("_accounts", "_data", "_indexes", "_keys", "_text", "depth", "program")
 
     def __init__(
         self,
@@ -48,12 +48,37 @@ class Instruction:
         depth: int = 1,
         *,
         data_base58: str | None = None,
+        account_indexes: Sequence[object] | None = None,
+        keys: Sequence[str] = (),
     ) -> None:
         self.program = program
-        self.accounts = accounts
+        self._accounts = accounts
         self.depth = depth
         self._data = data
         self._text = data_base58
+        # A frame's instruction names its accounts by index into the transaction's keys: they
+        # are resolved when a decoder first reads them (only a launchpad's instructions are).
+        self._indexes = account_indexes
+        self._keys = keys
+
+    @property
+    def accounts(self) -> Sequence[str]:
+        """The account keys in role order (`UNKNOWN_KEY` where an index did not resolve)."""
+        indexes = self._indexes
+        if indexes is not None:
+            self._indexes = None
+            keys = self._keys
+            count = len(keys)
+            self._accounts = [
+                entry
+                if type(entry) is str
+                else keys[entry]
+                if type(entry) is int and 0 <= entry < count
+                else UNKNOWN_KEY
+                for entry in indexes
+            ]
+            self._keys = ()
+        return self._accounts
 
     @property
     def data(self) -> bytes | None:
