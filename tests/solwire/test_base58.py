@@ -8,13 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solwire.base58 import b58decode, b58decode_python, b58encode
+from solwire.base58 import b58decode, b58decode_python, b58encode, b58encode_python
 
 
 @given(st.binary(max_size=400))
-def test_decoders_agree_with_the_reference(raw: bytes) -> None:
+def test_encoders_and_decoders_agree_with_the_reference(raw: bytes) -> None:
     text = b58encode(raw)
     assert text == base58.b58encode(raw).decode()
+    assert b58encode_python(raw) == text
     assert b58decode(text) == raw
     assert b58decode_python(text) == raw
 
