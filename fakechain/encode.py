@@ -8,14 +8,16 @@ happen in a fixed order: the same seed gives the same bytes.
 
 from __future__ import annotations
 
+import binascii
 import random
 import struct
-from collections.abc import Callable
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fakechain import shapes
 from fakechain.names import identity, initial_buy_lamports
+from fakechain.templates import slot as slot_of
+from fakechain.templates import template
 from fakechain.truth import (
     FAILED_LAUNCH,
     GRADUATION,
@@ -49,9 +51,6 @@ from solwire.programs import (
     TOKEN_2022_PROGRAM,
     WRAPPED_SOL,
 )
-
-if TYPE_CHECKING:
-    from faker import Faker
 
 BASE_SLOT = 400_000_000
 FRAMES_PER_SLOT = 8
@@ -88,11 +87,29 @@ def _unix_time(index: int) -> int:
     return BASE_UNIX_TIME + (index // FRAMES_PER_SLOT) * 2 // 5
 
 
+#: Compute-unit variations of the trades and swaps: this many steps, so that each (shape, step,
+#: limit) renders once (`fakechain.templates`) and consecutive frames still differ.
+CU_STEPS = 64
+_PUMP_LIMITS_CURRENT = (150_000, 200_000, 300_000, 600_000)
+_PUMP_LIMITS_LEGACY = (150_000, 200_000, 250_000, 300_000)
+_B64 = binascii.b2a_base64
+_ROUTED = shapes.raydium_swap_routed
+
+
 def pump_trade(index: int, d: bytes, signature: str, slot: int, subscription: int) -> SyntheticTx:
     """A pump.fun Buy, Sell or both, with their TradeEvents."""
     w = PARAMS.unpack_from(d, 104)
     current = w[0] % 100 < 60
     shape = w[1] % 10  # 0-5 buy, 6-8 sell, 9 buy then sell
+    steps = (True,) if shape < 6 else (False,) if shape < 9 else (True, False)
+    # the buyer's first buy opens its account
+    opens_account = shape < 6 and (w[5] >> 40) % 4 == 0
+    extra = (w[6] % CU_STEPS) * 62 - 1984
+    limit = (_PUMP_LIMITS_CURRENT if current else _PUMP_LIMITS_LEGACY)[(w[2] >> 8) % 4]
+    fmt = template(
+        (PUMP_TRADE, current, steps, opens_account, extra, limit),
+        lambda: (_pump_trade_logs(current, steps, opens_account, extra, limit), None),
+    )
     mint = (
         pubkey_with_suffix(int.from_bytes(d[168:200], "little"), "pump") if current else d[168:200]
     )
@@ -101,12 +118,9 @@ def pump_trade(index: int, d: bytes, signature: str, slot: int, subscription: in
     timestamp = _unix_time(index)
     vsol = INITIAL_VIRTUAL_SOL_RESERVES + 500_000_000 + w[3] % 55_000_000_000
     vtok = _CURVE_K // vsol
-    extra = w[6] % 4000 - 2000
-    trades: list[Invoke] = []
-    if shape < 6 and (w[5] >> 40) % 4 == 0:  # the buyer's first buy opens its account
-        trades.append(shapes.ATA_CREATE_IDEMPOTENT_2022 if current else shapes.ATA_CREATE_LEGACY)
-    steps = (True,) if shape < 6 else (False,) if shape < 9 else (True, False)
     held = 0
+    events = []
+    fee_recipient = _FEE_RECIPIENTS[w[7] % 8] if current else None
     for is_buy in steps:
         if is_buy:
             sol = 10_000_000 + (w[4] % 1000) ** 2 * 5_000
@@ -117,25 +131,33 @@ def pump_trade(index: int, d: bytes, signature: str, slot: int, subscription: in
             tokens = held or min(sold, (w[5] % 50_000_000) * 1_000_000 + 1_000_000)
             sol = shapes.sol_for_tokens(tokens, vsol, vtok)
             vsol, vtok = vsol - sol, vtok + tokens
-        fee_recipient = _FEE_RECIPIENTS[w[7] % 8] if current else None
         event = _trade_event(
             mint, sol, tokens, is_buy, user, timestamp, vsol, vtok, fee_recipient, creator
         )
+        events.append(_B64(event, newline=False))
+    payload = fmt % (slot, signature.encode(), *events, subscription)
+    return SyntheticTx(index, PUMP_TRADE, payload, signature, slot, None)
+
+
+def _pump_trade_logs(
+    current: bool, steps: tuple[bool, ...], opens_account: bool, extra: int, limit: int
+) -> list[str]:
+    trades: list[Invoke] = []
+    if opens_account:
+        trades.append(shapes.ATA_CREATE_IDEMPOTENT_2022 if current else shapes.ATA_CREATE_LEGACY)
+    for number, is_buy in enumerate(steps):
+        event = slot_of(number)
         if current:
             trades.append((shapes.pump_buy if is_buy else shapes.pump_sell)(event, extra))
         else:
             maker = shapes.pump_buy_legacy if is_buy else shapes.pump_sell_legacy
             trades.append(maker(event, extra))
     if current:
-        limit = (150_000, 200_000, 300_000, 600_000)[(w[2] >> 8) % 4]
-        instructions = trades
-    else:
-        limit = (150_000, 200_000, 250_000, 300_000)[(w[2] >> 8) % 4]
-        instructions = [shapes.COMPUTE_BUDGET_IX, shapes.COMPUTE_BUDGET_IX, *trades]
-        if shape == 9:
-            instructions.append(shapes.SYSTEM_IX)
-    logs = render_logs(instructions, limit)
-    return _frame(index, PUMP_TRADE, signature, slot, None, logs, subscription)
+        return render_logs(trades, limit)
+    instructions = [shapes.COMPUTE_BUDGET_IX, shapes.COMPUTE_BUDGET_IX, *trades]
+    if len(steps) == 2:
+        instructions.append(shapes.SYSTEM_IX)
+    return render_logs(instructions, limit)
 
 
 def raydium_swap(index: int, d: bytes, signature: str, slot: int, subscription: int) -> SyntheticTx:
@@ -150,24 +172,47 @@ def raydium_swap(index: int, d: bytes, signature: str, slot: int, subscription: 
     out = reserve_out * amount_in * 9975 // (reserve_in * 10_000 + amount_in * 9975)
     minimum_out = out * (1000 - w[6] % 100) // 1000
     user_source = amount_in + (0 if w[7] % 3 else w[7] % 10**10)
-    extra = w[0] % 3000 - 1500
-    ray_log = encode_ray_swap_base_in_log(
-        amount_in=amount_in,
-        minimum_out=minimum_out if direct else 0,
-        direction=direction,
-        user_source=user_source,
-        pool_coin=pool_coin,
-        pool_pc=pool_pc,
-        out_amount=out,
+    extra = ((w[0] >> 16) % CU_STEPS) * 47 - 1500
+    ray_log = _B64(
+        encode_ray_swap_base_in_log(
+            amount_in=amount_in,
+            minimum_out=minimum_out if direct else 0,
+            direction=direction,
+            user_source=user_source,
+            pool_coin=pool_coin,
+            pool_pc=pool_pc,
+            out_amount=out,
+        ),
+        newline=False,
     )
     if direct:
-        instructions = shapes.raydium_swap_direct(ray_log, extra)
         limit = (70_000, 100_000, 200_000)[w[0] % 3]
+        fmt = template(
+            (RAYDIUM_SWAP, True, extra, limit),
+            lambda: (render_logs(shapes.raydium_swap_direct(slot_of(0), extra), limit), None),
+        )
+        payload = fmt % (slot, signature.encode(), ray_log, subscription)
     else:
-        instructions = shapes.raydium_swap_routed(ray_log, amount_in, minimum_out, out, extra)
-        limit = 95_000 + w[0] % 100_000
-    logs = render_logs(instructions, limit)
-    return _frame(index, RAYDIUM_SWAP, signature, slot, None, logs, subscription)
+        limit = 95_000 + (w[0] % 16) * 6_250
+        fmt = template(
+            (RAYDIUM_SWAP, False, extra, limit),
+            lambda: (
+                render_logs(_ROUTED(slot_of(2), slot_of(0), slot_of(1), slot_of(3), extra), limit),
+                None,
+            ),
+        )
+        amount, least, got = b"%d" % amount_in, b"%d" % minimum_out, b"%d" % out
+        payload = fmt % (
+            slot,
+            signature.encode(),
+            amount,
+            least,
+            ray_log,
+            amount,
+            got,
+            subscription,
+        )
+    return SyntheticTx(index, RAYDIUM_SWAP, payload, signature, slot, None)
 
 
 def pump_launch(
@@ -178,9 +223,10 @@ def pump_launch(
     slot: int,
     subscription: int,
     serial_pool: tuple[bytes, ...],
-    fake: Callable[[int], Faker],
+    serial_keys: tuple[str, ...],
 ) -> SyntheticTx:
-    """A pump.fun create and the creator's buy: `kind` a launch, truncated, or failed."""
+    """A pump.fun create and the creator's buy: `kind` a launch, truncated, or failed.
+    `serial_keys` are the base58 forms of `serial_pool`."""
     if kind == PUMP_CREATE_V2:
         current = True
     elif kind == PUMP_CREATE:
@@ -188,21 +234,27 @@ def pump_launch(
     else:
         current = rng.random() < 0.65
     serial = rng.random() < SERIAL_SHARE
-    creator = rng.choice(serial_pool) if serial else rng.randbytes(32)
+    if serial:
+        which = rng.randrange(len(serial_pool))
+        creator, creator_key = serial_pool[which], serial_keys[which]
+    else:
+        creator = rng.randbytes(32)
+        creator_key = b58encode(creator)
     mint = pubkey_with_suffix(rng.getrandbits(256), "pump") if current else rng.randbytes(32)
     bonding_curve = rng.randbytes(32)
-    name, symbol, uri = identity(fake(rng.getrandbits(64)), current)
+    name, symbol, uri = identity(rng, current)
     timestamp = _unix_time(index)
     head = (name, symbol, uri, mint, bonding_curve, creator)  # the 2024 layout, in Borsh order
     event = CreateEvent(
         *head, creator if current else None, timestamp, token_program=_TOKEN_2022_BYTES
     ).encode()
     buy_sol = initial_buy_lamports(rng)
-    extra = rng.randrange(-3000, 3000)
+    extra = rng.randrange(CU_STEPS) * 94 - 3000
     failed = kind == FAILED_LAUNCH
+    limit = rng.choice(_CREATE_LIMITS_CURRENT if current else _CREATE_LIMITS_LEGACY)
     if failed:
         cap = buy_sol * rng.randrange(900, 999) // 1000
-        buy = shapes.pump_buy_failing(cap, buy_sol, legacy=not current, extra=extra // 4)
+        values: tuple[bytes, ...] = (_B64(event, newline=False), b"%d" % cap, b"%d" % buy_sol)
     else:
         tokens = shapes.tokens_for_sol(
             buy_sol, INITIAL_VIRTUAL_SOL_RESERVES, INITIAL_VIRTUAL_TOKEN_RESERVES
@@ -213,27 +265,12 @@ def pump_launch(
         trade = _trade_event(
             mint, buy_sol, tokens, True, creator, timestamp, vsol, vtok, fee_recipient, creator
         )
-        buy = (shapes.pump_buy if current else shapes.pump_buy_legacy)(trade, extra // 4)
-    if current:
-        create = shapes.pump_create_v2(event, extra)
-        instructions = [create, shapes.ATA_CREATE_IDEMPOTENT_2022, buy]
-        limit = rng.choice((300_000, 400_000, 600_000, 800_000))
-        instruction, buy_index = "CreateV2", 2
-    else:
-        create = shapes.pump_create_legacy(event, extra)
-        instructions = [
-            shapes.COMPUTE_BUDGET_IX,
-            shapes.SYSTEM_IX,
-            shapes.COMPUTE_BUDGET_IX,
-            create,
-            shapes.ATA_CREATE_LEGACY,
-            buy,
-        ]
-        limit = rng.choice((200_000, 250_000, 300_000, 400_000))
-        instruction, buy_index = "Create", 5
-    logs = render_logs(instructions, limit)
-    err = instruction_error(buy_index, shapes.PUMP_TOO_MUCH_SOL) if failed else None
+        values = (_B64(event, newline=False), _B64(trade, newline=False))
+    instruction = "CreateV2" if current else "Create"
+    mint_key = b58encode(mint)
     if kind == TRUNCATED_LAUNCH:
+        # the cut depends on the lengths of the drawn lines: rendered in full, then cut
+        logs = _pump_launch_logs(current, failed, extra, limit, values)
         first = logs.index("Program log: Instruction: " + instruction)
         data = next(i for i, line in enumerate(logs) if line.startswith("Program data: "))
         logs = truncate_logs(logs, rng.randrange(first + 1, data + 1))
@@ -244,25 +281,61 @@ def pump_launch(
             truncated=True,
             # the cut took the CreateEvent: every field it carries is unread
             partial=("mint", "creator", "name", "symbol", "uri", "quote_mint"),
-            drawn_mint=b58encode(mint),
+            drawn_mint=mint_key,
         )
+        return _frame(index, kind, signature, slot, None, logs, subscription, truth)
+    err = instruction_error(2 if current else 5, shapes.PUMP_TOO_MUCH_SOL) if failed else None
+    fmt = template(
+        (PUMP_CREATE, current, failed, extra, limit),
+        lambda: (_pump_launch_logs(current, failed, extra, limit), err),
+    )
+    truth = LaunchTruth(
+        launchpad=PUMP_FUN,
+        event=CREATE,
+        instruction=instruction,
+        mint=mint_key,
+        quote_mint=WRAPPED_SOL,
+        creator=creator_key,
+        name=name,
+        symbol=symbol,
+        uri=uri,
+        initial_buy_sol=None if failed else buy_sol / LAMPORTS_PER_SOL,
+        bonding_curve=b58encode(bonding_curve),
+        serial_launcher=serial,
+        drawn_mint=mint_key,
+    )
+    payload = fmt % (slot, signature.encode(), *values, subscription)
+    return SyntheticTx(index, kind, payload, signature, slot, err, truth)
+
+
+_CREATE_LIMITS_CURRENT = (300_000, 400_000, 600_000, 800_000)
+_CREATE_LIMITS_LEGACY = (200_000, 250_000, 300_000, 400_000)
+
+
+def _pump_launch_logs(
+    current: bool, failed: bool, extra: int, limit: int, values: tuple[bytes, ...] | None = None
+) -> list[str]:
+    """The logs of a pump.fun create and its buy: with `values` (the slots' values), the real
+    lines; without, the template's placeholders."""
+    fill = [v.decode() for v in values] if values else [slot_of(i) for i in range(3)]
+    if failed:
+        buy = shapes.pump_buy_failing(fill[1], fill[2], legacy=not current, extra=extra // 4)
     else:
-        truth = LaunchTruth(
-            launchpad=PUMP_FUN,
-            event=CREATE,
-            instruction=instruction,
-            mint=b58encode(mint),
-            quote_mint=WRAPPED_SOL,
-            creator=b58encode(creator),
-            name=name,
-            symbol=symbol,
-            uri=uri,
-            initial_buy_sol=None if failed else buy_sol / LAMPORTS_PER_SOL,
-            bonding_curve=b58encode(bonding_curve),
-            serial_launcher=serial,
-            drawn_mint=b58encode(mint),
-        )
-    return _frame(index, kind, signature, slot, err, logs, subscription, truth)
+        buy = (shapes.pump_buy if current else shapes.pump_buy_legacy)(fill[1], extra // 4)
+    if current:
+        create = shapes.pump_create_v2(fill[0], extra)
+        instructions = [create, shapes.ATA_CREATE_IDEMPOTENT_2022, buy]
+    else:
+        create = shapes.pump_create_legacy(fill[0], extra)
+        instructions = [
+            shapes.COMPUTE_BUDGET_IX,
+            shapes.SYSTEM_IX,
+            shapes.COMPUTE_BUDGET_IX,
+            create,
+            shapes.ATA_CREATE_LEGACY,
+            buy,
+        ]
+    return render_logs(instructions, limit)
 
 
 def raydium_init(
@@ -309,7 +382,6 @@ def module_launch(
     signature: str,
     slot: int,
     subscription: int,
-    fake: Callable[[int], Faker],
     graduation: tuple[int, LaunchTruth] | None = None,
 ) -> SyntheticTx:
     """A launch written by `launchpad`'s own encoder (`Launchpad.synthetic`), `kind` a launch,
@@ -328,7 +400,7 @@ def module_launch(
     mint = pubkey_with_suffix(rng.getrandbits(256), suffix) if suffix and vanity else None
     mint = mint or rng.randbytes(32)
     creator = rng.randbytes(32)
-    token_name, symbol, uri = identity(fake(rng.getrandbits(64)), True)
+    token_name, symbol, uri = identity(rng, True)
     quote = _USDC_BYTES if rng.random() < USDC_QUOTE_SHARE else _WRAPPED_SOL_BYTES
     known = sorted(platforms().get(name, {}))
     platform_config: bytes | None = None

@@ -78,7 +78,7 @@ import math
 import random
 import threading
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fakechain import encode, truth
 from fakechain.encode import BASE_SLOT, FRAMES_PER_SLOT, PARAMS
@@ -86,9 +86,6 @@ from fakechain.truth import SyntheticTx
 from solwire.base58 import b58encode, signature_from_entropy
 from solwire.launchpads import BY_NAME, NAMES, REGISTRY
 from solwire.programs import PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4
-
-if TYPE_CHECKING:
-    from faker import Faker
 
 # --- the mix ---------------------------------------------------------------------------------
 
@@ -173,8 +170,8 @@ class SyntheticGenerator:
     """Frames for one ``(seed, launch_ratio, partitions, launchpad_mix)``; holds what does not
     change from frame to frame.
 
-    Not thread-safe (it owns a Faker instance): use one per thread, as `generate` and the source
-    partitions do.
+    Not thread-safe (it keeps caches of the latest frames' kinds): use one per thread, as
+    `generate` and the source partitions do.
     """
 
     def __init__(
@@ -227,6 +224,7 @@ class SyntheticGenerator:
         self._serial_pools = tuple(pools)
         self.serial_launchers = tuple(key for pool in pools for key in pool)
         self.serial_launcher_keys = tuple(b58encode(k) for k in self.serial_launchers)
+        self._serial_keys = tuple(tuple(b58encode(k) for k in pool) for pool in pools)
         self.pump_subscription = setup.randrange(1_000, 60_000)
         self.raydium_subscription = self.pump_subscription + 1 + setup.randrange(1, 500)
         #: The logsSubscribe subscription id of each launchpad's program.
@@ -235,7 +233,13 @@ class SyntheticGenerator:
         }
         self.subscriptions[PUMP_FUN] = self.pump_subscription
         self.subscriptions[RAYDIUM_AMM_V4] = self.raydium_subscription
-        self._faker: Faker | None = None
+        # Lookbacks (a duplicate's latest launch, a graduation's create) ask for the kinds of
+        # the frames just generated, and a graduation for the truth of its create: both are
+        # remembered for the latest frames, in two generations (the older one dropped whole).
+        self._kinds: dict[int, str] = {}
+        self._older_kinds: dict[int, str] = {}
+        self._creates: dict[int, truth.LaunchTruth] = {}
+        self._older_creates: dict[int, truth.LaunchTruth] = {}
 
     # -- cheap parts ---------------------------------------------------------------------------
 
@@ -247,7 +251,16 @@ class SyntheticGenerator:
     def kind(self, index: int) -> str:
         """The kind frame `index` is drawn as (before a duplicate too early to have a
         predecessor falls back to an ordinary frame)."""
-        return self.choice(index)[0]
+        found = self._kinds.get(index) or self._older_kinds.get(index)
+        if found is None:
+            found = self.choice(index)[0]
+            self._remember_kind(index, found)
+        return found
+
+    def _remember_kind(self, index: int, kind: str) -> None:
+        if len(self._kinds) >= _REMEMBERED:
+            self._older_kinds, self._kinds = self._kinds, {}
+        self._kinds[index] = kind
 
     def choice(self, index: int) -> tuple[str, str | None]:
         """The kind frame `index` is drawn as and, for a launch or a failed launch, its
@@ -296,6 +309,8 @@ class SyntheticGenerator:
         u = int.from_bytes(d[:8], "little")
         v = int.from_bytes(d[8:16], "little")
         kind, launchpad = self._choose(u, v)
+        if index not in self._kinds:
+            self._remember_kind(index, kind)
         if kind == truth.DUPLICATE:
             dup = self._duplicate(index, d)
             if dup is not None:
@@ -332,15 +347,7 @@ class SyntheticGenerator:
             target = original.duplicate_of
         return dataclasses.replace(original, index=index, kind=truth.DUPLICATE, duplicate_of=target)
 
-    # -- launches (rare: Faker and a full Random are affordable here) --------------------------
-
-    def _fake(self, seed: int) -> Faker:
-        if self._faker is None:
-            from faker import Faker
-
-            self._faker = Faker("en_US")
-        self._faker.seed_instance(seed)
-        return self._faker
+    # -- launches ----------------------------------------------------------------------------
 
     def _launch(
         self, index: int, kind: str, launchpad: str, d: bytes, signature: str, slot: int
@@ -351,9 +358,13 @@ class SyntheticGenerator:
             return encode.raydium_init(index, kind, rng, signature, slot, subscription)
         if launchpad == PUMP_FUN:
             pool = self._serial_pools[index % self.partitions]
-            return encode.pump_launch(
-                index, kind, rng, signature, slot, subscription, pool, self._fake
-            )
+            keys = self._serial_keys[index % self.partitions]
+            tx = encode.pump_launch(index, kind, rng, signature, slot, subscription, pool, keys)
+            if kind in _GRADUATING and tx.launch is not None:
+                if len(self._creates) >= _REMEMBERED:
+                    self._older_creates, self._creates = self._creates, {}
+                self._creates[index] = tx.launch
+            return tx
         graduation = self._graduated(index, d) if kind == truth.GRADUATION else None
         return encode.module_launch(
             index,
@@ -363,7 +374,6 @@ class SyntheticGenerator:
             signature,
             slot,
             subscription,
-            self._fake,
             graduation,
         )
 
@@ -385,7 +395,9 @@ class SyntheticGenerator:
         if not creates:
             return None
         chosen = creates[PARAMS.unpack_from(d, 104)[7] % len(creates)]
-        created = self.tx(chosen).launch
+        created = self._creates.get(chosen) or self._older_creates.get(chosen)
+        if created is None:
+            created = self.tx(chosen).launch
         assert created is not None and created.mint is not None
         return chosen, created
 
@@ -394,6 +406,11 @@ class SyntheticGenerator:
 _REPEATED_LAUNCHES = frozenset(truth.LAUNCH_KINDS - {truth.TRUNCATED_LAUNCH})
 #: pump.fun creates whose mint the job sees, so a later graduation of it is a graduation to it.
 _GRADUATING = frozenset({truth.PUMP_CREATE, truth.PUMP_CREATE_V2})
+
+
+#: Frames whose kind (and, for a pump.fun create, truth) a generator keeps at least, per
+#: generation: more than a graduation looks back at one partition.
+_REMEMBERED = 1 << 16
 
 
 def _threshold(share: float) -> int:
