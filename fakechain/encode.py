@@ -11,10 +11,12 @@ from __future__ import annotations
 import binascii
 import random
 import struct
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
 from fakechain import shapes
+from fakechain.module_pool import ENTRIES, Keyed, ModulePool, Variant
 from fakechain.names import identity, initial_buy_lamports
 from fakechain.templates import slot as slot_of
 from fakechain.templates import template
@@ -382,18 +384,18 @@ def module_launch(
     signature: str,
     slot: int,
     subscription: int,
+    pool: ModulePool,
     graduation: tuple[int, LaunchTruth] | None = None,
 ) -> SyntheticTx:
     """A launch written by `launchpad`'s own encoder (`Launchpad.synthetic`), `kind` a launch,
-    a graduation or failed.
+    a graduation or failed; launches and graduations re-key an encoding of `pool`
+    (`fakechain.module_pool`).
 
     A graduation pools the mint of the pump.fun create `graduation` names (its frame index and
     truth) and keeps that token's name; its pool is opened by `MIGRATION_ACCOUNT`. A failed launch
     keeps the launch's logs and fails in the instruction after it (a token transfer short of
     funds), as a transaction does whose launch succeeded and whose next step did not.
     """
-    encoder = launchpad.synthetic
-    assert encoder is not None, launchpad.name  # the generator only draws launchpads with one
     name = launchpad.name
     suffix = _MINT_SUFFIXES.get(name)
     vanity = suffix is not None and rng.random() < _VANITY_SHARE
@@ -402,44 +404,19 @@ def module_launch(
     creator = rng.randbytes(32)
     token_name, symbol, uri = identity(rng, True)
     quote = _USDC_BYTES if rng.random() < USDC_QUOTE_SHARE else _WRAPPED_SOL_BYTES
-    known = sorted(platforms().get(name, {}))
-    platform_config: bytes | None = None
-    if name in platforms():
-        use_known = known and rng.random() < KNOWN_PLATFORM_SHARE
-        platform_config = b58decode(rng.choice(known)) if use_known else rng.randbytes(32)
-    buy = initial_buy_lamports(rng)
-    keys_rng = random.Random(rng.getrandbits(128))
-    variation = rng.getrandbits(32)
     graduates = None
     if graduation is not None:
         graduates, created = graduation
         assert created.mint is not None
         mint, creator, quote = b58decode(created.mint), MIGRATION_ACCOUNT, _WRAPPED_SOL_BYTES
         token_name, symbol, uri = created.name or "", created.symbol or "", created.uri or ""
-        # what a curve holds when it completes: about 85 SOL
-        buy = 84_990_359_679 + rng.randrange(0, 10**9)
-    draw = TokenDraw(
-        mint=mint,
-        creator=creator,
-        name=token_name,
-        symbol=symbol,
-        uri=uri,
-        quote_mint=quote,
-        platform_config=platform_config,
-        initial_buy_lamports=buy,
-        timestamp=_unix_time(index),
-        keys=lambda: keys_rng.randbytes(32),
-        variation=variation,
-    )
-    launch = encoder(draw)
-    invokes = list(launch.invokes)
-    err: Any = None
+    keyed = Keyed(mint, creator, token_name, symbol, uri, _unix_time(index))
     if kind == FAILED_LAUNCH:
-        invokes.append(shapes.token_transfer_failing(rng.randrange(-500, 500)))
-        err = instruction_error(len(invokes) - 1, shapes.TOKEN_INSUFFICIENT_FUNDS)
-    limit = rng.choice((400_000, 600_000, 800_000, 1_000_000))
-    logs = render_logs(invokes, limit)
-    found = launch.from_logs
+        return _failed_module_launch(
+            index, launchpad, rng, signature, slot, subscription, keyed, quote
+        )
+    variant = Variant(name, quote, mint < quote, graduation is not None)
+    fmt, logs, found, values = pool.launch(launchpad, variant, rng.randrange(ENTRIES), keyed)
     truth = LaunchTruth(
         **{field: getattr(found, field) for field in _FOUND_FIELDS},
         instruction=_instruction(logs, launchpad),
@@ -448,13 +425,73 @@ def module_launch(
     )
     assert kind != GRADUATION or truth.event == POOL, name
     assert truth.event in (CREATE, POOL), name
-    return _frame(index, kind, signature, slot, err, logs, subscription, truth)
+    payload = fmt % (slot, signature.encode(), *values, subscription)
+    return SyntheticTx(index, kind, payload, signature, slot, None, truth)
+
+
+def module_extras(rng: random.Random, variant: Variant) -> tuple[bytes | None, int, int, int]:
+    """What a module launch draws beyond its re-keyed fields: platform config, initial buy,
+    variation and compute-unit limit (`fakechain.module_pool.Extras`)."""
+    known = sorted(platforms().get(variant.launchpad, {}))
+    platform_config: bytes | None = None
+    if variant.launchpad in platforms():
+        use_known = known and rng.random() < KNOWN_PLATFORM_SHARE
+        platform_config = b58decode(rng.choice(known)) if use_known else rng.randbytes(32)
+    if variant.graduation:
+        # what a curve holds when it completes: about 85 SOL
+        buy = 84_990_359_679 + rng.randrange(0, 10**9)
+    else:
+        buy = initial_buy_lamports(rng)
+    variation = rng.getrandbits(32)
+    limit = rng.choice((400_000, 600_000, 800_000, 1_000_000))
+    return platform_config, buy, variation, limit
+
+
+def _failed_module_launch(
+    index: int,
+    launchpad: Launchpad,
+    rng: random.Random,
+    signature: str,
+    slot: int,
+    subscription: int,
+    keyed: Keyed,
+    quote: bytes,
+) -> SyntheticTx:
+    encoder = launchpad.synthetic
+    assert encoder is not None, launchpad.name  # the generator only draws launchpads with one
+    variant = Variant(launchpad.name, quote, keyed.mint < quote, False)
+    platform_config, buy, variation, limit = module_extras(rng, variant)
+    draw = TokenDraw(
+        mint=keyed.mint,
+        creator=keyed.creator,
+        name=keyed.name,
+        symbol=keyed.symbol,
+        uri=keyed.uri,
+        quote_mint=quote,
+        platform_config=platform_config,
+        initial_buy_lamports=buy,
+        timestamp=keyed.timestamp,
+        keys=lambda: rng.randbytes(32),
+        variation=variation,
+    )
+    failing = shapes.token_transfer_failing(rng.randrange(-500, 500))
+    launch = encoder(draw)
+    invokes = [*launch.invokes, failing]
+    err = instruction_error(len(invokes) - 1, shapes.TOKEN_INSUFFICIENT_FUNDS)
+    logs = render_logs(invokes, limit)
+    found = launch.from_logs
+    truth = LaunchTruth(
+        **{field: getattr(found, field) for field in _FOUND_FIELDS},
+        instruction=_instruction(logs, launchpad),
+        drawn_mint=b58encode(keyed.mint),
+    )
+    return _frame(index, FAILED_LAUNCH, signature, slot, err, logs, subscription, truth)
 
 
 _FOUND_FIELDS = tuple(field.name for field in fields(FoundLaunch))
 
 
-def _instruction(logs: list[str], launchpad: Launchpad) -> str:
+def _instruction(logs: Sequence[str], launchpad: Launchpad) -> str:
     """The instruction the launch line names: the first line of `launchpad` that marks one."""
     for line in logs:
         if launchpad.is_launch_line(line):

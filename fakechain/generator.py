@@ -82,6 +82,7 @@ from typing import Any
 
 from fakechain import encode, truth
 from fakechain.encode import BASE_SLOT, FRAMES_PER_SLOT, PARAMS
+from fakechain.module_pool import ModulePool
 from fakechain.truth import SyntheticTx
 from solwire.base58 import b58encode, signature_from_entropy
 from solwire.launchpads import BY_NAME, NAMES, REGISTRY
@@ -237,6 +238,7 @@ class SyntheticGenerator:
         # the frames just generated, and a graduation for the truth of its create: both are
         # remembered for the latest frames, in two generations (the older one dropped whole).
         self._kinds: dict[int, str] = {}
+        self._module_pool = ModulePool(tag, encode.module_extras)
         self._older_kinds: dict[int, str] = {}
         self._creates: dict[int, truth.LaunchTruth] = {}
         self._older_creates: dict[int, truth.LaunchTruth] = {}
@@ -374,6 +376,7 @@ class SyntheticGenerator:
             signature,
             slot,
             subscription,
+            self._module_pool,
             graduation,
         )
 

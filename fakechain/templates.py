@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["slot", "template"]
+__all__ = ["compile_frame", "slot", "template"]
 
 # A placeholder no log line holds: a section sign around the slot number (orjson writes it as
 # two raw UTF-8 bytes, so it survives the JSON unchanged).
@@ -53,14 +53,16 @@ def template(key: Hashable, build: Callable[[], tuple[list[str], Any]]) -> bytes
     found = _CACHE.get(key)
     if found is None:
         logs, err = build()
-        found = _compile(logs, err)
+        found = compile_frame(logs, err)
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()
         _CACHE[key] = found
     return found
 
 
-def _compile(logs: list[str], err: Any) -> bytes:
+def compile_frame(logs: list[str], err: Any) -> bytes:
+    """The %-format of a frame with these logs (placeholders in them) and this ``err``, not
+    cached (see `template` for how to fill it)."""
     doc = {
         "jsonrpc": "2.0",
         "method": "logsNotification",
