@@ -32,12 +32,12 @@ from fakechain.truth import (
     SyntheticTx,
 )
 from solwire.base58 import b58decode, b58encode, pubkey_with_suffix
+from solwire.borsh import borsh_string
 from solwire.events import (
     INITIAL_REAL_TOKEN_RESERVES,
     INITIAL_VIRTUAL_SOL_RESERVES,
     INITIAL_VIRTUAL_TOKEN_RESERVES,
-    CreateEvent,
-    TradeEvent,
+    TOKEN_TOTAL_SUPPLY,
     encode_ray_init_log,
     encode_ray_swap_base_in_log,
 )
@@ -47,10 +47,12 @@ from solwire.launchpads._base import TokenDraw
 from solwire.launchpads.platforms import platforms
 from solwire.logs import LOG_PREFIX, Invoke, initialize2_line, render_logs, truncate_logs
 from solwire.programs import (
+    CREATE_EVENT,
     LAMPORTS_PER_SOL,
     PUMP_FUN,
     RAYDIUM_AMM_V4,
     TOKEN_2022_PROGRAM,
+    TRADE_EVENT,
     WRAPPED_SOL,
 )
 
@@ -246,10 +248,9 @@ def pump_launch(
     bonding_curve = rng.randbytes(32)
     name, symbol, uri = identity(rng, current)
     timestamp = _unix_time(index)
-    head = (name, symbol, uri, mint, bonding_curve, creator)  # the 2024 layout, in Borsh order
-    event = CreateEvent(
-        *head, creator if current else None, timestamp, token_program=_TOKEN_2022_BYTES
-    ).encode()
+    event = _create_event(
+        name, symbol, uri, mint, bonding_curve, creator, creator if current else None, timestamp
+    )
     buy_sol = initial_buy_lamports(rng)
     extra = rng.randrange(CU_STEPS) * 94 - 3000
     failed = kind == FAILED_LAUNCH
@@ -516,6 +517,15 @@ def _frame(
     return SyntheticTx(index, kind, payload, signature, slot, err, truth)
 
 
+# The layouts of `solwire.events.TradeEvent` and `CreateEvent`, packed here without building
+# their dataclasses (a third of a trade frame's cost); tests/fakechain checks that they agree.
+_TRADE_HEAD = struct.Struct("<8s32sQQ?32sq4Q")
+_TRADE_FEES = struct.Struct("<32sQQ32sQQ?QQQq")
+_TRADE_IX = {True: borsh_string("buy"), False: borsh_string("sell")}
+_CREATE_V2_TAIL = struct.Struct("<32sq4Q32s??32sQ")
+_NO_QUOTE = b"\0" * 32
+
+
 def _trade_event(
     mint: bytes,
     sol: int,
@@ -528,20 +538,63 @@ def _trade_event(
     fee_recipient: bytes | None,
     creator: bytes,
 ) -> bytes:
-    """A TradeEvent after the trade moved the curve to `vsol` / `vtok`, fees at 95 + 30 bps."""
-    return TradeEvent(
-        mint=mint,
-        sol_amount=sol,
-        token_amount=tokens,
-        is_buy=is_buy,
-        user=user,
-        timestamp=timestamp,
-        virtual_sol_reserves=vsol,
-        virtual_token_reserves=vtok,
-        real_sol_reserves=max(0, vsol - INITIAL_VIRTUAL_SOL_RESERVES),
-        real_token_reserves=max(0, vtok - _TOKEN_RESERVE_GAP),
-        fee_recipient=fee_recipient,
-        fee=sol * 95 // 10_000,
-        creator=creator,
-        creator_fee=sol * 30 // 10_000,
-    ).encode()
+    """A TradeEvent after the trade moved the curve to `vsol` / `vtok`, fees at 95 + 30 bps
+    (without fee fields when `fee_recipient` is None: the 2024 layout)."""
+    head = _TRADE_HEAD.pack(
+        TRADE_EVENT,
+        mint,
+        sol,
+        tokens,
+        is_buy,
+        user,
+        timestamp,
+        vsol,
+        vtok,
+        max(0, vsol - INITIAL_VIRTUAL_SOL_RESERVES),
+        max(0, vtok - _TOKEN_RESERVE_GAP),
+    )
+    if fee_recipient is None:
+        return head
+    fees = _TRADE_FEES.pack(
+        fee_recipient, 95, sol * 95 // 10_000, creator, 30, sol * 30 // 10_000, False, 0, 0, 0, 0
+    )
+    return head + fees + _TRADE_IX[is_buy]
+
+
+def _create_event(
+    name: str,
+    symbol: str,
+    uri: str,
+    mint: bytes,
+    bonding_curve: bytes,
+    user: bytes,
+    creator: bytes | None,
+    timestamp: int,
+) -> bytes:
+    """A CreateEvent: the 2024 layout with `creator` None, else the current one (Token-2022)."""
+    head = b"".join(
+        (
+            CREATE_EVENT,
+            borsh_string(name),
+            borsh_string(symbol),
+            borsh_string(uri),
+            mint,
+            bonding_curve,
+            user,
+        )
+    )
+    if creator is None:
+        return head
+    return head + _CREATE_V2_TAIL.pack(
+        creator,
+        timestamp,
+        INITIAL_VIRTUAL_TOKEN_RESERVES,
+        INITIAL_VIRTUAL_SOL_RESERVES,
+        INITIAL_REAL_TOKEN_RESERVES,
+        TOKEN_TOTAL_SUPPLY,
+        _TOKEN_2022_BYTES,
+        False,
+        False,
+        _NO_QUOTE,
+        INITIAL_VIRTUAL_SOL_RESERVES,
+    )
