@@ -65,6 +65,11 @@ graduation and before ``g`` (chosen by ``g``'s entropy; looking back at most
 created, and the frame stays a pure function of its index. With no such create, the pool is for a
 fresh pump.fun-style mint the job never saw created.
 
+Trades and swaps carry nothing the job reports, and they are most of the stream: each frame takes
+one of `ORDINARY_BODIES` bodies per kind (logs, events, amounts, compute units; made once per
+generator from entropy of their own) and its own signature and slot. Their contents repeat every
+few thousand frames; launches never do.
+
 About 15 % of pump.fun launches come from a pool of five serial launchers per partition derived
 from the seed (a creator's launches all come out of one partition, so their order, and with it
 every score, is the same every run); the other creators are fresh keys.
@@ -120,6 +125,9 @@ PUMP_TRADE_SHARE = 0.7
 SERIAL_LAUNCHERS = 5
 #: How far back (in frames of its partition) a duplicate looks for the latest launch to repeat.
 DUPLICATE_LOOKBACK = 256
+#: Trades and swaps are drawn from this many bodies per kind (see the module doc).
+ORDINARY_BODIES = 4096
+_SIGNATURE_MARK = "\u00a7signature\u00a7"
 
 
 _TWO64 = 1 << 64
@@ -239,6 +247,7 @@ class SyntheticGenerator:
         # remembered for the latest frames, in two generations (the older one dropped whole).
         self._kinds: dict[int, str] = {}
         self._module_pool = ModulePool(tag, encode.module_extras)
+        self._bodies: dict[tuple[str, int], bytes] = {}
         self._older_kinds: dict[int, str] = {}
         self._creates: dict[int, truth.LaunchTruth] = {}
         self._older_creates: dict[int, truth.LaunchTruth] = {}
@@ -320,12 +329,29 @@ class SyntheticGenerator:
             kind = truth.PUMP_TRADE if v < self._t_pump_trade else truth.RAYDIUM_SWAP
         signature = signature_from_entropy(d[16:104])
         slot = BASE_SLOT + index // FRAMES_PER_SLOT
-        if kind == truth.PUMP_TRADE:
-            return encode.pump_trade(index, d, signature, slot, self.pump_subscription)
-        if kind == truth.RAYDIUM_SWAP:
-            return encode.raydium_swap(index, d, signature, slot, self.raydium_subscription)
-        assert launchpad is not None
+        if launchpad is None:  # a trade or a swap: one of the bodies, with its own signature
+            body = self._body(kind, int.from_bytes(d[104:106], "little") % ORDINARY_BODIES)
+            payload = body % (slot, signature.encode())
+            return SyntheticTx(index, kind, payload, signature, slot, None)
         return self._launch(index, kind, launchpad, d, signature, slot)
+
+    def _body(self, kind: str, number: int) -> bytes:
+        """Body `number` of the trades or swaps: a frame's %-format awaiting its slot and
+        signature, built once from entropy of its own."""
+        key = (kind, number)
+        found = self._bodies.get(key)
+        if found is None:
+            h = self._hasher.copy()
+            h.update(f"/{kind}/{number}".encode())
+            d = h.digest(_DIGEST_BYTES)
+            if kind == truth.PUMP_TRADE:
+                made = encode.pump_trade(number, d, _SIGNATURE_MARK, 0, self.pump_subscription)
+            else:
+                made = encode.raydium_swap(number, d, _SIGNATURE_MARK, 0, self.raydium_subscription)
+            body = made.payload.replace(b"%", b"%%")
+            body = body.replace(b'{"slot":0}', b'{"slot":%d}', 1)
+            found = self._bodies[key] = body.replace(_SIGNATURE_MARK.encode(), b"%s", 1)
+        return found
 
     def _duplicate(self, index: int, d: bytes) -> SyntheticTx | None:
         # A duplicate repeats a frame of its own partition: one from another partition could
