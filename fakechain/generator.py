@@ -81,6 +81,7 @@ import dataclasses
 import hashlib
 import math
 import random
+import struct
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -89,7 +90,7 @@ from fakechain import encode, truth
 from fakechain.encode import BASE_SLOT, FRAMES_PER_SLOT, PARAMS
 from fakechain.module_pool import ModulePool
 from fakechain.truth import SyntheticTx
-from solwire.base58 import b58encode, signature_from_entropy
+from solwire.base58 import ALPHABET, b58encode, signature_from_entropy
 from solwire.launchpads import BY_NAME, NAMES, REGISTRY
 from solwire.programs import PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4
 
@@ -131,9 +132,18 @@ _SIGNATURE_MARK = "\u00a7signature\u00a7"
 
 
 _TWO64 = 1 << 64
-# Frame entropy: u (kind) 0:8, v (sub-kind) 8:16, signature 16:104, eight u64 parameters
-# 104:168, three 32-byte keys 168:264.
+# A frame's head, drawn for blocks of `_BLOCK` frames of one partition at once: u (kind) 0:8,
+# v (sub-kind) 8:16, signature 16:104, the body of a trade or swap 104:112.
+_BLOCK = 64
+_HEAD_BYTES = 112
+_HEAD = struct.Struct("<QQ88xQ")
+#: A block: its heads' bytes, and per frame (kind, launchpad or None, body number).
+_Block = tuple[bytes, tuple[tuple[str, str | None, int], ...]]
+# A launch's (or duplicate's) own entropy: eight u64 parameters 104:168 (0:104 unused, the
+# layout of the trade bodies' entropy, whose keys are at 168:264).
 _DIGEST_BYTES = 264
+_SIGNATURE_HEADS = tuple(ALPHABET[1 + i].encode() for i in range(4))
+_BASE58_BYTES = bytes(ord(ALPHABET[i % 58]) for i in range(256))
 
 # --- the generator ---------------------------------------------------------------------------
 
@@ -244,42 +254,54 @@ class SyntheticGenerator:
         self.subscriptions[RAYDIUM_AMM_V4] = self.raydium_subscription
         # Lookbacks (a duplicate's latest launch, a graduation's create) ask for the kinds of
         # the frames just generated, and a graduation for the truth of its create: both are
-        # remembered for the latest frames, in two generations (the older one dropped whole).
-        self._kinds: dict[int, str] = {}
+        # remembered for the latest frames, in two generations (the older one dropped whole);
+        # the latest launches are kept whole for the duplicates that repeat them.
+        self._blocks: dict[tuple[int, int], _Block] = {}
+        self._older_blocks: dict[tuple[int, int], _Block] = {}
+        self._recent: dict[int, SyntheticTx] = {}
         self._module_pool = ModulePool(tag, encode.module_extras)
         self._bodies: dict[tuple[str, int], bytes] = {}
-        self._older_kinds: dict[int, str] = {}
         self._creates: dict[int, truth.LaunchTruth] = {}
         self._older_creates: dict[int, truth.LaunchTruth] = {}
 
     # -- cheap parts ---------------------------------------------------------------------------
 
     def _digest(self, index: int, size: int = _DIGEST_BYTES) -> bytes:
+        """The entropy of a launch, failed launch or duplicate: its parameters and keys."""
         h = self._hasher.copy()
         h.update(index.to_bytes(8, "little"))
         return h.digest(size)
 
+    def _block(self, partition: int, number: int) -> _Block:
+        """Block `number` of `partition`'s frames: their heads (kind draws, signature, body)
+        drawn in one go, and what they are."""
+        key = (partition, number)
+        found = self._blocks.get(key) or self._older_blocks.get(key)
+        if found is None:
+            h = self._hasher.copy()
+            h.update(b"/heads/%d/%d" % key)
+            heads = h.digest(_BLOCK * _HEAD_BYTES)
+            choose = self._choose
+            kinds = tuple(
+                (*choose(u, v), body % ORDINARY_BODIES) for u, v, body in _HEAD.iter_unpack(heads)
+            )
+            found = (heads, kinds)
+            if len(self._blocks) >= _REMEMBERED_BLOCKS:
+                self._older_blocks, self._blocks = self._blocks, {}
+            self._blocks[key] = found
+        return found
+
     def kind(self, index: int) -> str:
         """The kind frame `index` is drawn as (before a duplicate too early to have a
         predecessor falls back to an ordinary frame)."""
-        found = self._kinds.get(index) or self._older_kinds.get(index)
-        if found is None:
-            found = self.choice(index)[0]
-            self._remember_kind(index, found)
-        return found
-
-    def _remember_kind(self, index: int, kind: str) -> None:
-        if len(self._kinds) >= _REMEMBERED:
-            self._older_kinds, self._kinds = self._kinds, {}
-        self._kinds[index] = kind
+        return self.choice(index)[0]
 
     def choice(self, index: int) -> tuple[str, str | None]:
         """The kind frame `index` is drawn as and, for a launch or a failed launch, its
         launchpad (cheap: no frame is built)."""
-        head = self._digest(index, 16)
-        return self._choose(
-            int.from_bytes(head[:8], "little"), int.from_bytes(head[8:16], "little")
-        )
+        k = index // self.partitions
+        kind, launchpad, _ = self._block(index % self.partitions, k // _BLOCK)[1][k % _BLOCK]
+        return kind, launchpad
 
     def _choose(self, u: int, v: int) -> tuple[str, str | None]:
         if u < self._t_launch:
@@ -308,7 +330,21 @@ class SyntheticGenerator:
         raise AssertionError("the last threshold is 2**64")  # pragma: no cover
 
     def payload(self, index: int) -> bytes:
-        return self.tx(index).payload
+        """Frame `index`'s bytes (`tx`'s payload, without building its truth where it has
+        none)."""
+        if index < 0:
+            raise ValueError(f"index={index}: frames are numbered from 0")
+        k = index // self.partitions
+        heads, kinds = self._block(index % self.partitions, k // _BLOCK)
+        kind, launchpad, body = kinds[k % _BLOCK]
+        if launchpad is not None or kind == truth.DUPLICATE:
+            return self.tx(index).payload
+        at = (k % _BLOCK) * _HEAD_BYTES
+        signature = _SIGNATURE_HEADS[heads[at + 16] % 4] + heads[at + 17 : at + 104].translate(
+            _BASE58_BYTES
+        )
+        slot = BASE_SLOT + index // FRAMES_PER_SLOT
+        return self._body(kind, body) % (slot, signature)
 
     # -- frames --------------------------------------------------------------------------------
 
@@ -316,24 +352,31 @@ class SyntheticGenerator:
         """Frame `index` with its ground truth."""
         if index < 0:
             raise ValueError(f"index={index}: frames are numbered from 0")
-        d = self._digest(index)
-        u = int.from_bytes(d[:8], "little")
-        v = int.from_bytes(d[8:16], "little")
-        kind, launchpad = self._choose(u, v)
-        if index not in self._kinds:
-            self._remember_kind(index, kind)
+        k = index // self.partitions
+        heads, kinds = self._block(index % self.partitions, k // _BLOCK)
+        kind, launchpad, body = kinds[k % _BLOCK]
+        at = (k % _BLOCK) * _HEAD_BYTES
+        d = b""
         if kind == truth.DUPLICATE:
+            d = self._digest(index)
             dup = self._duplicate(index, d)
             if dup is not None:
                 return dup
+            v = int.from_bytes(heads[at + 8 : at + 16], "little")
             kind = truth.PUMP_TRADE if v < self._t_pump_trade else truth.RAYDIUM_SWAP
-        signature = signature_from_entropy(d[16:104])
+        signature = signature_from_entropy(heads[at + 16 : at + 104])
         slot = BASE_SLOT + index // FRAMES_PER_SLOT
         if launchpad is None:  # a trade or a swap: one of the bodies, with its own signature
-            body = self._body(kind, int.from_bytes(d[104:106], "little") % ORDINARY_BODIES)
-            payload = body % (slot, signature.encode())
+            payload = self._body(kind, body) % (slot, signature.encode())
             return SyntheticTx(index, kind, payload, signature, slot, None)
-        return self._launch(index, kind, launchpad, d, signature, slot)
+        found = self._recent.get(index)
+        if found is None:
+            found = self._launch(index, kind, launchpad, d or self._digest(index), signature, slot)
+            # duplicates and graduations look back at the latest launches: keep them a while
+            if len(self._recent) >= _REMEMBERED_LAUNCHES:
+                self._recent.clear()
+            self._recent[index] = found
+        return found
 
     def _body(self, kind: str, number: int) -> bytes:
         """Body `number` of the trades or swaps: a frame's %-format awaiting its slot and
@@ -438,9 +481,12 @@ _REPEATED_LAUNCHES = frozenset(truth.LAUNCH_KINDS - {truth.TRUNCATED_LAUNCH})
 _GRADUATING = frozenset({truth.PUMP_CREATE, truth.PUMP_CREATE_V2})
 
 
-#: Frames whose kind (and, for a pump.fun create, truth) a generator keeps at least, per
-#: generation: more than a graduation looks back at one partition.
+#: pump.fun creates whose truth a generator keeps at least, per generation: more than a
+#: graduation looks back at one partition.
 _REMEMBERED = 1 << 16
+#: Blocks of heads kept per generation (more than a graduation looks back at), and launches.
+_REMEMBERED_BLOCKS = 512
+_REMEMBERED_LAUNCHES = 1024
 
 
 def _threshold(share: float) -> int:
