@@ -11,12 +11,11 @@ from __future__ import annotations
 import binascii
 import random
 import struct
-from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
 from fakechain import shapes
-from fakechain.module_pool import ENTRIES, Keyed, ModulePool, Variant
+from fakechain.module_pool import ENTRIES, Keyed, ModulePool, Variant, launch_instruction
 from fakechain.names import identity, initial_buy_lamports
 from fakechain.templates import slot as slot_of
 from fakechain.templates import template
@@ -45,7 +44,7 @@ from solwire.frames import instruction_error, logs_notification
 from solwire.launchpads import CREATE, POOL, FoundLaunch, Launchpad
 from solwire.launchpads._base import TokenDraw
 from solwire.launchpads.platforms import platforms
-from solwire.logs import LOG_PREFIX, Invoke, initialize2_line, render_logs, truncate_logs
+from solwire.logs import Invoke, initialize2_line, render_logs, truncate_logs
 from solwire.programs import (
     CREATE_EVENT,
     LAMPORTS_PER_SOL,
@@ -417,10 +416,10 @@ def module_launch(
             index, launchpad, rng, signature, slot, subscription, keyed, quote
         )
     variant = Variant(name, quote, mint < quote, graduation is not None)
-    fmt, logs, found, values = pool.launch(launchpad, variant, rng.randrange(ENTRIES), keyed)
+    fmt, instruction, found, values = pool.launch(launchpad, variant, rng.randrange(ENTRIES), keyed)
     truth = LaunchTruth(
         **{field: getattr(found, field) for field in _FOUND_FIELDS},
-        instruction=_instruction(logs, launchpad),
+        instruction=instruction,
         drawn_mint=b58encode(mint),
         graduates=graduates,
     )
@@ -483,22 +482,13 @@ def _failed_module_launch(
     found = launch.from_logs
     truth = LaunchTruth(
         **{field: getattr(found, field) for field in _FOUND_FIELDS},
-        instruction=_instruction(logs, launchpad),
+        instruction=launch_instruction(logs, launchpad),
         drawn_mint=b58encode(keyed.mint),
     )
     return _frame(index, FAILED_LAUNCH, signature, slot, err, logs, subscription, truth)
 
 
 _FOUND_FIELDS = tuple(field.name for field in fields(FoundLaunch))
-
-
-def _instruction(logs: Sequence[str], launchpad: Launchpad) -> str:
-    """The instruction the launch line names: the first line of `launchpad` that marks one."""
-    for line in logs:
-        if launchpad.is_launch_line(line):
-            text = line[len(LOG_PREFIX) :]
-            return text.removeprefix("Instruction: ").split(":", 1)[0]
-    return ""
 
 
 def _frame(

@@ -137,8 +137,9 @@ _TWO64 = 1 << 64
 _BLOCK = 64
 _HEAD_BYTES = 112
 _HEAD = struct.Struct("<QQ88xQ")
-#: A block: its heads' bytes, and per frame (kind, launchpad or None, body number).
-_Block = tuple[bytes, tuple[tuple[str, str | None, int], ...]]
+#: A block: its heads' bytes, per frame (kind, launchpad or None, body number), and the offsets
+#: and kinds of its launches and failed launches.
+_Block = tuple[bytes, tuple[tuple[str, str | None, int], ...], tuple[tuple[int, str], ...]]
 # A launch's (or duplicate's) own entropy: eight u64 parameters 104:168 (0:104 unused, the
 # layout of the trade bodies' entropy, whose keys are at 168:264).
 _DIGEST_BYTES = 264
@@ -285,11 +286,29 @@ class SyntheticGenerator:
             kinds = tuple(
                 (*choose(u, v), body % ORDINARY_BODIES) for u, v, body in _HEAD.iter_unpack(heads)
             )
-            found = (heads, kinds)
+            launches = tuple(
+                (offset, kind) for offset, (kind, pad, _) in enumerate(kinds) if pad is not None
+            )
+            found = (heads, kinds, launches)
             if len(self._blocks) >= _REMEMBERED_BLOCKS:
                 self._older_blocks, self._blocks = self._blocks, {}
             self._blocks[key] = found
         return found
+
+    def _launches_before(self, index: int, lookback: int) -> Iterator[tuple[int, str]]:
+        """The frames of `index`'s partition among the `lookback` before it that are launches or
+        failed launches, latest first, with their kinds (what the lookbacks look for; the
+        blocks list them, so a lookback skips the trades and swaps between them)."""
+        n = self.partitions
+        partition, k = index % n, index // n
+        lowest = max(0, k - lookback)
+        number = k // _BLOCK
+        while number >= 0 and (number + 1) * _BLOCK > lowest:
+            for offset, kind in reversed(self._block(partition, number)[2]):
+                earlier = number * _BLOCK + offset
+                if lowest <= earlier < k:
+                    yield partition + earlier * n, kind
+            number -= 1
 
     def kind(self, index: int) -> str:
         """The kind frame `index` is drawn as (before a duplicate too early to have a
@@ -335,7 +354,7 @@ class SyntheticGenerator:
         if index < 0:
             raise ValueError(f"index={index}: frames are numbered from 0")
         k = index // self.partitions
-        heads, kinds = self._block(index % self.partitions, k // _BLOCK)
+        heads, kinds, _ = self._block(index % self.partitions, k // _BLOCK)
         kind, launchpad, body = kinds[k % _BLOCK]
         if launchpad is not None or kind == truth.DUPLICATE:
             return self.tx(index).payload
@@ -353,7 +372,7 @@ class SyntheticGenerator:
         if index < 0:
             raise ValueError(f"index={index}: frames are numbered from 0")
         k = index // self.partitions
-        heads, kinds = self._block(index % self.partitions, k // _BLOCK)
+        heads, kinds, _ = self._block(index % self.partitions, k // _BLOCK)
         kind, launchpad, body = kinds[k % _BLOCK]
         at = (k % _BLOCK) * _HEAD_BYTES
         d = b""
@@ -405,9 +424,9 @@ class SyntheticGenerator:
         n = self.partitions
         target = -1
         if w[0] % 2 == 0 and self._t_launch:
-            for back in range(1, min(DUPLICATE_LOOKBACK, index // n) + 1):
-                if self.kind(index - back * n) in _REPEATED_LAUNCHES:
-                    target = index - back * n
+            for earlier, kind in self._launches_before(index, DUPLICATE_LOOKBACK):
+                if kind in _REPEATED_LAUNCHES:
+                    target = earlier
                     break
         if target < 0:
             target = index - n * (1 + w[1] % 64)
@@ -453,18 +472,12 @@ class SyntheticGenerator:
     def _graduated(self, index: int, d: bytes) -> tuple[int, truth.LaunchTruth] | None:
         """The pump.fun create a graduation at `index` pools: one of its partition's creates
         since the partition's previous graduation, chosen by `d`; None when there is none."""
-        n = self.partitions
         creates: list[int] = []
-        earlier = index - n
-        for _ in range(GRADUATION_LOOKBACK):
-            if earlier < 0:
-                break
-            kind = self.kind(earlier)
+        for earlier, kind in self._launches_before(index, GRADUATION_LOOKBACK):
             if kind == truth.GRADUATION:
                 break
             if kind in _GRADUATING:
                 creates.append(earlier)
-            earlier -= n
         if not creates:
             return None
         chosen = creates[PARAMS.unpack_from(d, 104)[7] % len(creates)]

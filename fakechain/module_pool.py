@@ -23,7 +23,7 @@ import binascii
 import hashlib
 import random
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ from solwire.base58 import ALPHABET, b58encode
 from solwire.borsh import borsh_string
 from solwire.launchpads import FoundLaunch, Launchpad
 from solwire.launchpads._base import SyntheticLaunch, TokenDraw
-from solwire.logs import DATA_PREFIX, render_logs
+from solwire.logs import DATA_PREFIX, LOG_PREFIX, render_logs
 
 #: Encodings kept per launchpad and variant.
 ENTRIES = 128
@@ -74,7 +74,8 @@ class _Entry:
     #: Per slot, in line order: the event bytes of a ``Program data:`` line, or a text line.
     slots: tuple[bytes | str, ...]
     found: FoundLaunch
-    logs: tuple[str, ...]
+    #: The instruction its launch line names.
+    instruction: str
     drawn: Keyed
     mint_key: str
     creator_key: str
@@ -95,10 +96,10 @@ class ModulePool:
 
     def launch(
         self, launchpad: Launchpad, variant: Variant, number: int, keyed: Keyed
-    ) -> tuple[bytes, tuple[str, ...], FoundLaunch, tuple[bytes, ...]]:
-        """The %-format of entry `number` of `variant`, its logs, the log walk's result and the
-        slot values, all re-keyed to `keyed`. Fill the format with ``fmt % (slot, signature,
-        *values, subscription)``."""
+    ) -> tuple[bytes, str, FoundLaunch, tuple[bytes, ...]]:
+        """The %-format of entry `number` of `variant`, its launch instruction, the log walk's
+        result and the slot values, all re-keyed to `keyed`. Fill the format with
+        ``fmt % (slot, signature, *values, subscription)``."""
         entry = self._entries.get((variant, number))
         if entry is None:
             entry = self._entries[(variant, number)] = self._build(launchpad, variant, number)
@@ -140,7 +141,7 @@ class ModulePool:
         ):
             if getattr(found, field) == before_text:
                 changes[field] = after_text
-        return entry.fmt, entry.logs, _replaced(found, changes), tuple(values)
+        return entry.fmt, entry.instruction, _replaced(found, changes), tuple(values)
 
     def _build(self, launchpad: Launchpad, variant: Variant, number: int) -> _Entry:
         encoder = launchpad.synthetic
@@ -207,11 +208,20 @@ class ModulePool:
             fmt=compile_frame(marked, None),
             slots=tuple(slots),
             found=launch.from_logs,
-            logs=tuple(logs),
+            instruction=launch_instruction(logs, launchpad),
             drawn=drawn,
             mint_key=mint_key,
             creator_key=creator_key,
         )
+
+
+def launch_instruction(logs: Sequence[str], launchpad: Launchpad) -> str:
+    """The instruction the launch line names: the first line of `launchpad` that marks one."""
+    for line in logs:
+        if launchpad.is_launch_line(line):
+            text = line[len(LOG_PREFIX) :]
+            return text.removeprefix("Instruction: ").split(":", 1)[0]
+    return ""
 
 
 def _replaced(found: FoundLaunch, changes: dict[str, Any]) -> FoundLaunch:

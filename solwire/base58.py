@@ -2,12 +2,12 @@
 
 Encoding is on the decoder's path (every key it reports) and on the generator's (every launch): it
 uses `based58` where its wheel installs (a 32-byte key 1.5 us against 3.1 us for the pure-Python
-encoder, measured here in one run), else two digits per big-integer division. Decoding is on the path of every launch read from
-a full transaction (instruction data, CPI events, keys): it uses the `based58` package (Rust)
-where its wheel installs, else a pure-Python decoder that combines digit pairs as a balanced tree
-of big-integer products. Measured here (benchmarks/decode_cost.py's note in the README): a 44-
-character key 0.8 us with based58 / 12 us in pure Python / 20 us with the `base58` package; 410
-characters (a CPI event) 43 / 66 / 217 us.
+encoder, measured here in one run), else two digits per big-integer division. Decoding is on
+the path of every launch read from a full transaction (instruction data, CPI events, keys): it
+uses the `based58` package (Rust) where its wheel installs, else a pure-Python decoder that
+combines digit pairs as a balanced tree of big-integer products. Measured here
+(benchmarks/decode_cost.py's note in the README): a 44-character key 0.8 us with based58 / 12 us
+in pure Python / 20 us with the `base58` package; 410 characters (a CPI event) 43 / 66 / 217 us.
 The two writers at the end spell keys and signatures straight from random bytes, for the
 synthetic frames.
 """
