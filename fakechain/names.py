@@ -6,6 +6,7 @@ style, so the same seed names the same tokens.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import random
@@ -65,7 +66,9 @@ def identity(r: random.Random, current: bool) -> tuple[str, str, str]:
     words_list = lists.words
 
     def first_name() -> str:
-        return r.choices(lists.first_names, cum_weights=lists.first_name_weights)[0]
+        weights = lists.first_name_weights
+        at = bisect.bisect(weights, r.random() * weights[-1])
+        return lists.first_names[min(at, len(weights) - 1)]
 
     style = r.random()
     if style < 0.28:
