@@ -1,9 +1,11 @@
 """The wire encoder: one frame's seeded choices turned into a logsNotification and its truth.
 
 Each function draws the parameters of one kind of transaction from the frame's entropy (`d`, or
-a `random.Random` seeded from it), builds its events with `solwire.events`, its invocation tree
-with `fakechain.shapes`, renders the logs and wraps them in the websocket envelope. The draws
-happen in a fixed order: the same seed gives the same bytes.
+a `random.Random` seeded from it), packs its events (the layouts of `solwire.events`) and fills
+them into its shape's template (`fakechain.templates`: the invocation tree of `fakechain.shapes`
+rendered once per shape, compute-unit step and limit, in the websocket envelope). Registry
+modules' launches re-key a pooled encoding (`fakechain.module_pool`); truncated launches are cut
+from their full logs. The draws happen in a fixed order: the same seed gives the same bytes.
 """
 
 from __future__ import annotations

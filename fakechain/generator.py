@@ -4,7 +4,10 @@ Frames are ``logsNotification`` messages (bytes, as a ``logsSubscribe`` websocke
 one subscription per launchpad program) whose logs follow real mainnet transactions line by line
 (`fakechain.shapes`). Frame number ``g`` (the global index) is a pure function of ``(seed, g,
 launch_ratio, partitions, launchpad_mix)``: `generate` returns it with its ground truth
-(`fakechain.truth`).
+(`fakechain.truth`). What each frame is (its kind draws, signature and trade body) is drawn for
+blocks of 64 frames of one partition at once (a partition's frames come out of its own blocks,
+so the entropy a process draws does not grow with the number of partitions); a launch or a
+duplicate draws its parameters from entropy of its own index.
 
 What the stream holds (shares of all frames, ``r`` = ``launch_ratio``):
 
