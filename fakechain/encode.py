@@ -95,6 +95,8 @@ def _unix_time(index: int) -> int:
 #: Compute-unit variations of the trades and swaps: this many steps, so that each (shape, step,
 #: limit) renders once (`fakechain.templates`) and consecutive frames still differ.
 CU_STEPS = 64
+#: The same for pump.fun launches, whose templates are four times the size of a trade's.
+LAUNCH_CU_STEPS = 16
 _PUMP_LIMITS_CURRENT = (150_000, 200_000, 300_000, 600_000)
 _PUMP_LIMITS_LEGACY = (150_000, 200_000, 250_000, 300_000)
 _B64 = binascii.b2a_base64
@@ -253,7 +255,7 @@ def pump_launch(
         name, symbol, uri, mint, bonding_curve, creator, creator if current else None, timestamp
     )
     buy_sol = initial_buy_lamports(rng)
-    extra = rng.randrange(CU_STEPS) * 94 - 3000
+    extra = rng.randrange(LAUNCH_CU_STEPS) * 375 - 3000
     failed = kind == FAILED_LAUNCH
     limit = rng.choice(_CREATE_LIMITS_CURRENT if current else _CREATE_LIMITS_LEGACY)
     if failed:

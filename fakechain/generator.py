@@ -130,7 +130,7 @@ SERIAL_LAUNCHERS = 5
 #: How far back (in frames of its partition) a duplicate looks for the latest launch to repeat.
 DUPLICATE_LOOKBACK = 256
 #: Trades and swaps are drawn from this many bodies per kind (see the module doc).
-ORDINARY_BODIES = 4096
+ORDINARY_BODIES = 1024
 _SIGNATURE_MARK = "\u00a7signature\u00a7"
 
 
@@ -262,6 +262,8 @@ class SyntheticGenerator:
         # the latest launches are kept whole for the duplicates that repeat them.
         self._blocks: dict[tuple[int, int], _Block] = {}
         self._older_blocks: dict[tuple[int, int], _Block] = {}
+        self._launch_lists: dict[tuple[int, int], tuple[tuple[int, str], ...]] = {}
+        self._older_launch_lists: dict[tuple[int, int], tuple[tuple[int, str], ...]] = {}
         self._recent: dict[int, SyntheticTx] = {}
         self._module_pool = ModulePool(tag, encode.module_extras)
         self._bodies: dict[tuple[str, int], bytes] = {}
@@ -296,7 +298,16 @@ class SyntheticGenerator:
             if len(self._blocks) >= _REMEMBERED_BLOCKS:
                 self._older_blocks, self._blocks = self._blocks, {}
             self._blocks[key] = found
+            if len(self._launch_lists) >= _REMEMBERED_LAUNCH_LISTS:
+                self._older_launch_lists, self._launch_lists = self._launch_lists, {}
+            self._launch_lists[key] = launches
         return found
+
+    def _launch_list(self, partition: int, number: int) -> tuple[tuple[int, str], ...]:
+        """Block `number`'s launches and failed launches (kept longer than the blocks)."""
+        key = (partition, number)
+        found = self._launch_lists.get(key) or self._older_launch_lists.get(key)
+        return self._block(partition, number)[2] if found is None else found
 
     def _launches_before(self, index: int, lookback: int) -> Iterator[tuple[int, str]]:
         """The frames of `index`'s partition among the `lookback` before it that are launches or
@@ -307,7 +318,7 @@ class SyntheticGenerator:
         lowest = max(0, k - lookback)
         number = k // _BLOCK
         while number >= 0 and (number + 1) * _BLOCK > lowest:
-            for offset, kind in reversed(self._block(partition, number)[2]):
+            for offset, kind in reversed(self._launch_list(partition, number)):
                 earlier = number * _BLOCK + offset
                 if lowest <= earlier < k:
                     yield partition + earlier * n, kind
@@ -497,12 +508,16 @@ _REPEATED_LAUNCHES = frozenset(truth.LAUNCH_KINDS - {truth.TRUNCATED_LAUNCH})
 _GRADUATING = frozenset({truth.PUMP_CREATE, truth.PUMP_CREATE_V2})
 
 
-#: pump.fun creates whose truth a generator keeps at least, per generation: more than a
-#: graduation looks back at one partition.
-_REMEMBERED = 1 << 16
-#: Blocks of heads kept per generation (more than a graduation looks back at), and launches.
-_REMEMBERED_BLOCKS = 512
-_REMEMBERED_LAUNCHES = 1024
+# What a generator keeps, per generation (the older generation is dropped whole), so that its
+# memory stays flat: what is not kept is drawn again, the same. pump.fun creates' truths (for
+# the graduations, which pool one of the creates since the partition's previous graduation);
+_REMEMBERED = 2048
+# blocks of heads (the frames in the works); the launches of blocks (for the lookbacks: 256
+# blocks are 16,384 frames of a partition);
+_REMEMBERED_BLOCKS = 8
+_REMEMBERED_LAUNCH_LISTS = 256
+# the latest launches, whole (a duplicate repeating the latest launch looks 256 frames back).
+_REMEMBERED_LAUNCHES = 64
 
 
 def _threshold(share: float) -> int:

@@ -38,7 +38,7 @@ from solwire.launchpads._base import SyntheticLaunch, TokenDraw
 from solwire.logs import DATA_PREFIX, LOG_PREFIX, render_logs
 
 #: Encodings kept per launchpad and variant.
-ENTRIES = 128
+ENTRIES = 64
 _TIMESTAMP = struct.Struct("<q")
 _BASE58_TABLE = bytes(ord(ALPHABET[i % 58]) for i in range(256))
 _BASE32_TABLE = bytes(ord("abcdefghijklmnopqrstuvwxyz234567"[i % 32]) for i in range(256))
