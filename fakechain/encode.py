@@ -11,6 +11,7 @@ from their full logs. The draws happen in a fixed order: the same seed gives the
 from __future__ import annotations
 
 import binascii
+import functools
 import random
 import struct
 from dataclasses import fields
@@ -275,8 +276,12 @@ def pump_launch(
     instruction = "CreateV2" if current else "Create"
     mint_key = b58encode(mint)
     if kind == TRUNCATED_LAUNCH:
-        # the cut depends on the lengths of the drawn lines: rendered in full, then cut
-        logs = _pump_launch_logs(current, failed, extra, limit, values)
+        # the cut depends on the lengths of the drawn lines: written in full, then cut
+        texts = [value.decode() for value in values]
+        logs = [
+            line if "\u00a7" not in line else _filled(line, texts)
+            for line in _placeholder_logs(current, failed, extra, limit)
+        ]
         first = logs.index("Program log: Instruction: " + instruction)
         data = next(i for i, line in enumerate(logs) if line.startswith("Program data: "))
         logs = truncate_logs(logs, rng.randrange(first + 1, data + 1))
@@ -318,12 +323,21 @@ _CREATE_LIMITS_CURRENT = (300_000, 400_000, 600_000, 800_000)
 _CREATE_LIMITS_LEGACY = (200_000, 250_000, 300_000, 400_000)
 
 
-def _pump_launch_logs(
-    current: bool, failed: bool, extra: int, limit: int, values: tuple[bytes, ...] | None = None
-) -> list[str]:
-    """The logs of a pump.fun create and its buy: with `values` (the slots' values), the real
-    lines; without, the template's placeholders."""
-    fill = [v.decode() for v in values] if values else [slot_of(i) for i in range(3)]
+@functools.lru_cache(maxsize=512)
+def _placeholder_logs(current: bool, failed: bool, extra: int, limit: int) -> tuple[str, ...]:
+    return tuple(_pump_launch_logs(current, failed, extra, limit))
+
+
+def _filled(line: str, texts: list[str]) -> str:
+    for number, text in enumerate(texts):
+        line = line.replace(slot_of(number), text)
+    return line
+
+
+def _pump_launch_logs(current: bool, failed: bool, extra: int, limit: int) -> list[str]:
+    """The logs of a pump.fun create and its buy, with placeholders for the events (slots 0
+    and 1) or, for a failed buy, its cap and price (1 and 2)."""
+    fill = [slot_of(i) for i in range(3)]
     if failed:
         buy = shapes.pump_buy_failing(fill[1], fill[2], legacy=not current, extra=extra // 4)
     else:
@@ -422,7 +436,7 @@ def module_launch(
     variant = Variant(name, quote, mint < quote, graduation is not None)
     fmt, instruction, found, values = pool.launch(launchpad, variant, rng.randrange(ENTRIES), keyed)
     truth = LaunchTruth(
-        **{field: getattr(found, field) for field in _FOUND_FIELDS},
+        **found,
         instruction=instruction,
         drawn_mint=b58encode(mint),
         graduates=graduates,

@@ -73,7 +73,8 @@ class _Entry:
     fmt: bytes
     #: Per slot, in line order: the event bytes of a ``Program data:`` line, or a text line.
     slots: tuple[bytes | str, ...]
-    found: FoundLaunch
+    #: The log walk's result (`FoundLaunch`'s fields).
+    found: tuple[tuple[str, Any], ...]
     #: The instruction its launch line names.
     instruction: str
     drawn: Keyed
@@ -96,10 +97,10 @@ class ModulePool:
 
     def launch(
         self, launchpad: Launchpad, variant: Variant, number: int, keyed: Keyed
-    ) -> tuple[bytes, str, FoundLaunch, tuple[bytes, ...]]:
+    ) -> tuple[bytes, str, dict[str, Any], tuple[bytes, ...]]:
         """The %-format of entry `number` of `variant`, its launch instruction, the log walk's
-        result and the slot values, all re-keyed to `keyed`. Fill the format with
-        ``fmt % (slot, signature, *values, subscription)``."""
+        result (as `FoundLaunch` fields) and the slot values, all re-keyed to `keyed`. Fill the
+        format with ``fmt % (slot, signature, *values, subscription)``."""
         entry = self._entries.get((variant, number))
         if entry is None:
             entry = self._entries[(variant, number)] = self._build(launchpad, variant, number)
@@ -130,8 +131,7 @@ class ModulePool:
                 for before_text, after_text in text:
                     value = value.replace(before_text, after_text)
                 values.append(orjson.dumps(value)[1:-1])
-        found = entry.found
-        changes: dict[str, Any] = {}
+        found = dict(entry.found)
         for field, before_text, after_text in (
             ("mint", entry.mint_key, mint_key),
             ("creator", entry.creator_key, creator_key),
@@ -139,9 +139,9 @@ class ModulePool:
             ("symbol", old.symbol, keyed.symbol),
             ("uri", old.uri, keyed.uri),
         ):
-            if getattr(found, field) == before_text:
-                changes[field] = after_text
-        return entry.fmt, entry.instruction, _replaced(found, changes), tuple(values)
+            if found[field] == before_text:
+                found[field] = after_text
+        return entry.fmt, entry.instruction, found, tuple(values)
 
     def _build(self, launchpad: Launchpad, variant: Variant, number: int) -> _Entry:
         encoder = launchpad.synthetic
@@ -207,7 +207,9 @@ class ModulePool:
         return _Entry(
             fmt=compile_frame(marked, None),
             slots=tuple(slots),
-            found=launch.from_logs,
+            found=tuple(
+                (name, getattr(launch.from_logs, name)) for name in FoundLaunch.__dataclass_fields__
+            ),
             instruction=launch_instruction(logs, launchpad),
             drawn=drawn,
             mint_key=mint_key,
@@ -222,11 +224,3 @@ def launch_instruction(logs: Sequence[str], launchpad: Launchpad) -> str:
             text = line[len(LOG_PREFIX) :]
             return text.removeprefix("Instruction: ").split(":", 1)[0]
     return ""
-
-
-def _replaced(found: FoundLaunch, changes: dict[str, Any]) -> FoundLaunch:
-    if not changes:
-        return found
-    fields = {name: getattr(found, name) for name in found.__dataclass_fields__}
-    fields.update(changes)
-    return FoundLaunch(**fields)
