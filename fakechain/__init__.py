@@ -4,7 +4,10 @@
   launchpads, graduations, duplicates, serial launchers) and the pure entry points `generate` /
   `generate_range`;
 - `fakechain.encode` and `fakechain.shapes`: the wire encoder, turning those choices into
-  ``logsNotification`` frames with `solwire`; `fakechain.names`: token names and buy sizes;
+  ``logsNotification`` frames with `solwire`; `fakechain.templates`: each shape's frame rendered
+  once, with slots for the drawn values; `fakechain.module_pool`: registry modules' launches
+  encoded once per pool entry and re-keyed per launch; `fakechain.names`: token names and buy
+  sizes;
 - `fakechain.truth`: the frame kinds and each frame's ground truth;
 - `fakechain.source`: `SyntheticSource`, the Bytewax source the job runs by default.
 """

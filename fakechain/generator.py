@@ -4,7 +4,10 @@ Frames are ``logsNotification`` messages (bytes, as a ``logsSubscribe`` websocke
 one subscription per launchpad program) whose logs follow real mainnet transactions line by line
 (`fakechain.shapes`). Frame number ``g`` (the global index) is a pure function of ``(seed, g,
 launch_ratio, partitions, launchpad_mix)``: `generate` returns it with its ground truth
-(`fakechain.truth`).
+(`fakechain.truth`). What each frame is (its kind draws, signature and trade body) is drawn for
+blocks of 64 frames of one partition at once (a partition's frames come out of its own blocks,
+so the entropy a process draws does not grow with the number of partitions); a launch or a
+duplicate draws its parameters from entropy of its own index.
 
 What the stream holds (shares of all frames, ``r`` = ``launch_ratio``):
 
@@ -65,6 +68,11 @@ graduation and before ``g`` (chosen by ``g``'s entropy; looking back at most
 created, and the frame stays a pure function of its index. With no such create, the pool is for a
 fresh pump.fun-style mint the job never saw created.
 
+Trades and swaps carry nothing the job reports, and they are most of the stream: each frame takes
+one of `ORDINARY_BODIES` bodies per kind (logs, events, amounts, compute units; made once per
+generator from entropy of their own) and its own signature and slot. Their contents repeat every
+few thousand frames; launches never do.
+
 About 15 % of pump.fun launches come from a pool of five serial launchers per partition derived
 from the seed (a creator's launches all come out of one partition, so their order, and with it
 every score, is the same every run); the other creators are fresh keys.
@@ -76,19 +84,18 @@ import dataclasses
 import hashlib
 import math
 import random
+import struct
 import threading
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fakechain import encode, truth
 from fakechain.encode import BASE_SLOT, FRAMES_PER_SLOT, PARAMS
+from fakechain.module_pool import ModulePool
 from fakechain.truth import SyntheticTx
-from solwire.base58 import b58encode, signature_from_entropy
+from solwire.base58 import ALPHABET, b58encode, signature_from_entropy
 from solwire.launchpads import BY_NAME, NAMES, REGISTRY
 from solwire.programs import PUMP_FUN, PUMP_SWAP, RAYDIUM_AMM_V4
-
-if TYPE_CHECKING:
-    from faker import Faker
 
 # --- the mix ---------------------------------------------------------------------------------
 
@@ -122,12 +129,25 @@ PUMP_TRADE_SHARE = 0.7
 SERIAL_LAUNCHERS = 5
 #: How far back (in frames of its partition) a duplicate looks for the latest launch to repeat.
 DUPLICATE_LOOKBACK = 256
+#: Trades and swaps are drawn from this many bodies per kind (see the module doc).
+ORDINARY_BODIES = 1024
+_SIGNATURE_MARK = "\u00a7signature\u00a7"
 
 
 _TWO64 = 1 << 64
-# Frame entropy: u (kind) 0:8, v (sub-kind) 8:16, signature 16:104, eight u64 parameters
-# 104:168, three 32-byte keys 168:264.
+# A frame's head, drawn for blocks of `_BLOCK` frames of one partition at once: u (kind) 0:8,
+# v (sub-kind) 8:16, signature 16:104, the body of a trade or swap 104:112.
+_BLOCK = 64
+_HEAD_BYTES = 112
+_HEAD = struct.Struct("<QQ88xQ")
+#: A block: its heads' bytes, per frame (kind, launchpad or None, body number), and the offsets
+#: and kinds of its launches and failed launches.
+_Block = tuple[bytes, tuple[tuple[str, str | None, int], ...], tuple[tuple[int, str], ...]]
+# A launch's (or duplicate's) own entropy: eight u64 parameters 104:168 (0:104 unused, the
+# layout of the trade bodies' entropy, whose keys are at 168:264).
 _DIGEST_BYTES = 264
+_SIGNATURE_HEADS = tuple(ALPHABET[1 + i].encode() for i in range(4))
+_BASE58_BYTES = bytes(ord(ALPHABET[i % 58]) for i in range(256))
 
 # --- the generator ---------------------------------------------------------------------------
 
@@ -173,8 +193,8 @@ class SyntheticGenerator:
     """Frames for one ``(seed, launch_ratio, partitions, launchpad_mix)``; holds what does not
     change from frame to frame.
 
-    Not thread-safe (it owns a Faker instance): use one per thread, as `generate` and the source
-    partitions do.
+    Not thread-safe (it keeps caches of the latest frames' kinds): use one per thread, as
+    `generate` and the source partitions do.
     """
 
     def __init__(
@@ -227,6 +247,7 @@ class SyntheticGenerator:
         self._serial_pools = tuple(pools)
         self.serial_launchers = tuple(key for pool in pools for key in pool)
         self.serial_launcher_keys = tuple(b58encode(k) for k in self.serial_launchers)
+        self._serial_keys = tuple(tuple(b58encode(k) for k in pool) for pool in pools)
         self.pump_subscription = setup.randrange(1_000, 60_000)
         self.raydium_subscription = self.pump_subscription + 1 + setup.randrange(1, 500)
         #: The logsSubscribe subscription id of each launchpad's program.
@@ -235,14 +256,73 @@ class SyntheticGenerator:
         }
         self.subscriptions[PUMP_FUN] = self.pump_subscription
         self.subscriptions[RAYDIUM_AMM_V4] = self.raydium_subscription
-        self._faker: Faker | None = None
+        # Lookbacks (a duplicate's latest launch, a graduation's create) ask for the kinds of
+        # the frames just generated, and a graduation for the truth of its create: both are
+        # remembered for the latest frames, in two generations (the older one dropped whole);
+        # the latest launches are kept whole for the duplicates that repeat them.
+        self._blocks: dict[tuple[int, int], _Block] = {}
+        self._older_blocks: dict[tuple[int, int], _Block] = {}
+        self._launch_lists: dict[tuple[int, int], tuple[tuple[int, str], ...]] = {}
+        self._older_launch_lists: dict[tuple[int, int], tuple[tuple[int, str], ...]] = {}
+        self._recent: dict[int, SyntheticTx] = {}
+        self._module_pool = ModulePool(tag, encode.module_extras)
+        self._bodies: dict[tuple[str, int], bytes] = {}
+        self._creates: dict[int, truth.LaunchTruth] = {}
+        self._older_creates: dict[int, truth.LaunchTruth] = {}
 
     # -- cheap parts ---------------------------------------------------------------------------
 
     def _digest(self, index: int, size: int = _DIGEST_BYTES) -> bytes:
+        """The entropy of a launch, failed launch or duplicate: its parameters and keys."""
         h = self._hasher.copy()
         h.update(index.to_bytes(8, "little"))
         return h.digest(size)
+
+    def _block(self, partition: int, number: int) -> _Block:
+        """Block `number` of `partition`'s frames: their heads (kind draws, signature, body)
+        drawn in one go, and what they are."""
+        key = (partition, number)
+        found = self._blocks.get(key) or self._older_blocks.get(key)
+        if found is None:
+            h = self._hasher.copy()
+            h.update(b"/heads/%d/%d" % key)
+            heads = h.digest(_BLOCK * _HEAD_BYTES)
+            choose = self._choose
+            kinds = tuple(
+                (*choose(u, v), body % ORDINARY_BODIES) for u, v, body in _HEAD.iter_unpack(heads)
+            )
+            launches = tuple(
+                (offset, kind) for offset, (kind, pad, _) in enumerate(kinds) if pad is not None
+            )
+            found = (heads, kinds, launches)
+            if len(self._blocks) >= _REMEMBERED_BLOCKS:
+                self._older_blocks, self._blocks = self._blocks, {}
+            self._blocks[key] = found
+            if len(self._launch_lists) >= _REMEMBERED_LAUNCH_LISTS:
+                self._older_launch_lists, self._launch_lists = self._launch_lists, {}
+            self._launch_lists[key] = launches
+        return found
+
+    def _launch_list(self, partition: int, number: int) -> tuple[tuple[int, str], ...]:
+        """Block `number`'s launches and failed launches (kept longer than the blocks)."""
+        key = (partition, number)
+        found = self._launch_lists.get(key) or self._older_launch_lists.get(key)
+        return self._block(partition, number)[2] if found is None else found
+
+    def _launches_before(self, index: int, lookback: int) -> Iterator[tuple[int, str]]:
+        """The frames of `index`'s partition among the `lookback` before it that are launches or
+        failed launches, latest first, with their kinds (what the lookbacks look for; the
+        blocks list them, so a lookback skips the trades and swaps between them)."""
+        n = self.partitions
+        partition, k = index % n, index // n
+        lowest = max(0, k - lookback)
+        number = k // _BLOCK
+        while number >= 0 and (number + 1) * _BLOCK > lowest:
+            for offset, kind in reversed(self._launch_list(partition, number)):
+                earlier = number * _BLOCK + offset
+                if lowest <= earlier < k:
+                    yield partition + earlier * n, kind
+            number -= 1
 
     def kind(self, index: int) -> str:
         """The kind frame `index` is drawn as (before a duplicate too early to have a
@@ -252,10 +332,9 @@ class SyntheticGenerator:
     def choice(self, index: int) -> tuple[str, str | None]:
         """The kind frame `index` is drawn as and, for a launch or a failed launch, its
         launchpad (cheap: no frame is built)."""
-        head = self._digest(index, 16)
-        return self._choose(
-            int.from_bytes(head[:8], "little"), int.from_bytes(head[8:16], "little")
-        )
+        k = index // self.partitions
+        kind, launchpad, _ = self._block(index % self.partitions, k // _BLOCK)[1][k % _BLOCK]
+        return kind, launchpad
 
     def _choose(self, u: int, v: int) -> tuple[str, str | None]:
         if u < self._t_launch:
@@ -284,7 +363,21 @@ class SyntheticGenerator:
         raise AssertionError("the last threshold is 2**64")  # pragma: no cover
 
     def payload(self, index: int) -> bytes:
-        return self.tx(index).payload
+        """Frame `index`'s bytes (`tx`'s payload, without building its truth where it has
+        none)."""
+        if index < 0:
+            raise ValueError(f"index={index}: frames are numbered from 0")
+        k = index // self.partitions
+        heads, kinds, _ = self._block(index % self.partitions, k // _BLOCK)
+        kind, launchpad, body = kinds[k % _BLOCK]
+        if launchpad is not None or kind == truth.DUPLICATE:
+            return self.tx(index).payload
+        at = (k % _BLOCK) * _HEAD_BYTES
+        signature = _SIGNATURE_HEADS[heads[at + 16] % 4] + heads[at + 17 : at + 104].translate(
+            _BASE58_BYTES
+        )
+        slot = BASE_SLOT + index // FRAMES_PER_SLOT
+        return self._body(kind, body) % (slot, signature)
 
     # -- frames --------------------------------------------------------------------------------
 
@@ -292,23 +385,49 @@ class SyntheticGenerator:
         """Frame `index` with its ground truth."""
         if index < 0:
             raise ValueError(f"index={index}: frames are numbered from 0")
-        d = self._digest(index)
-        u = int.from_bytes(d[:8], "little")
-        v = int.from_bytes(d[8:16], "little")
-        kind, launchpad = self._choose(u, v)
+        k = index // self.partitions
+        heads, kinds, _ = self._block(index % self.partitions, k // _BLOCK)
+        kind, launchpad, body = kinds[k % _BLOCK]
+        at = (k % _BLOCK) * _HEAD_BYTES
+        d = b""
         if kind == truth.DUPLICATE:
+            d = self._digest(index)
             dup = self._duplicate(index, d)
             if dup is not None:
                 return dup
+            v = int.from_bytes(heads[at + 8 : at + 16], "little")
             kind = truth.PUMP_TRADE if v < self._t_pump_trade else truth.RAYDIUM_SWAP
-        signature = signature_from_entropy(d[16:104])
+        signature = signature_from_entropy(heads[at + 16 : at + 104])
         slot = BASE_SLOT + index // FRAMES_PER_SLOT
-        if kind == truth.PUMP_TRADE:
-            return encode.pump_trade(index, d, signature, slot, self.pump_subscription)
-        if kind == truth.RAYDIUM_SWAP:
-            return encode.raydium_swap(index, d, signature, slot, self.raydium_subscription)
-        assert launchpad is not None
-        return self._launch(index, kind, launchpad, d, signature, slot)
+        if launchpad is None:  # a trade or a swap: one of the bodies, with its own signature
+            payload = self._body(kind, body) % (slot, signature.encode())
+            return SyntheticTx(index, kind, payload, signature, slot, None)
+        found = self._recent.get(index)
+        if found is None:
+            found = self._launch(index, kind, launchpad, d or self._digest(index), signature, slot)
+            # duplicates and graduations look back at the latest launches: keep them a while
+            if len(self._recent) >= _REMEMBERED_LAUNCHES:
+                self._recent.clear()
+            self._recent[index] = found
+        return found
+
+    def _body(self, kind: str, number: int) -> bytes:
+        """Body `number` of the trades or swaps: a frame's %-format awaiting its slot and
+        signature, built once from entropy of its own."""
+        key = (kind, number)
+        found = self._bodies.get(key)
+        if found is None:
+            h = self._hasher.copy()
+            h.update(f"/{kind}/{number}".encode())
+            d = h.digest(_DIGEST_BYTES)
+            if kind == truth.PUMP_TRADE:
+                made = encode.pump_trade(number, d, _SIGNATURE_MARK, 0, self.pump_subscription)
+            else:
+                made = encode.raydium_swap(number, d, _SIGNATURE_MARK, 0, self.raydium_subscription)
+            body = made.payload.replace(b"%", b"%%")
+            body = body.replace(b'{"slot":0}', b'{"slot":%d}', 1)
+            found = self._bodies[key] = body.replace(_SIGNATURE_MARK.encode(), b"%s", 1)
+        return found
 
     def _duplicate(self, index: int, d: bytes) -> SyntheticTx | None:
         # A duplicate repeats a frame of its own partition: one from another partition could
@@ -319,9 +438,9 @@ class SyntheticGenerator:
         n = self.partitions
         target = -1
         if w[0] % 2 == 0 and self._t_launch:
-            for back in range(1, min(DUPLICATE_LOOKBACK, index // n) + 1):
-                if self.kind(index - back * n) in _REPEATED_LAUNCHES:
-                    target = index - back * n
+            for earlier, kind in self._launches_before(index, DUPLICATE_LOOKBACK):
+                if kind in _REPEATED_LAUNCHES:
+                    target = earlier
                     break
         if target < 0:
             target = index - n * (1 + w[1] % 64)
@@ -332,28 +451,25 @@ class SyntheticGenerator:
             target = original.duplicate_of
         return dataclasses.replace(original, index=index, kind=truth.DUPLICATE, duplicate_of=target)
 
-    # -- launches (rare: Faker and a full Random are affordable here) --------------------------
-
-    def _fake(self, seed: int) -> Faker:
-        if self._faker is None:
-            from faker import Faker
-
-            self._faker = Faker("en_US")
-        self._faker.seed_instance(seed)
-        return self._faker
+    # -- launches ----------------------------------------------------------------------------
 
     def _launch(
         self, index: int, kind: str, launchpad: str, d: bytes, signature: str, slot: int
     ) -> SyntheticTx:
-        rng = random.Random(d[104:168])
+        # seeded from an int: a third cheaper than from bytes (no SHA-512 of the seed)
+        rng = random.Random(int.from_bytes(d[104:120], "little"))
         subscription = self.subscriptions[launchpad]
         if launchpad == RAYDIUM_AMM_V4:
             return encode.raydium_init(index, kind, rng, signature, slot, subscription)
         if launchpad == PUMP_FUN:
             pool = self._serial_pools[index % self.partitions]
-            return encode.pump_launch(
-                index, kind, rng, signature, slot, subscription, pool, self._fake
-            )
+            keys = self._serial_keys[index % self.partitions]
+            tx = encode.pump_launch(index, kind, rng, signature, slot, subscription, pool, keys)
+            if kind in _GRADUATING and tx.launch is not None:
+                if len(self._creates) >= _REMEMBERED:
+                    self._older_creates, self._creates = self._creates, {}
+                self._creates[index] = tx.launch
+            return tx
         graduation = self._graduated(index, d) if kind == truth.GRADUATION else None
         return encode.module_launch(
             index,
@@ -363,29 +479,25 @@ class SyntheticGenerator:
             signature,
             slot,
             subscription,
-            self._fake,
+            self._module_pool,
             graduation,
         )
 
     def _graduated(self, index: int, d: bytes) -> tuple[int, truth.LaunchTruth] | None:
         """The pump.fun create a graduation at `index` pools: one of its partition's creates
         since the partition's previous graduation, chosen by `d`; None when there is none."""
-        n = self.partitions
         creates: list[int] = []
-        earlier = index - n
-        for _ in range(GRADUATION_LOOKBACK):
-            if earlier < 0:
-                break
-            kind = self.kind(earlier)
+        for earlier, kind in self._launches_before(index, GRADUATION_LOOKBACK):
             if kind == truth.GRADUATION:
                 break
             if kind in _GRADUATING:
                 creates.append(earlier)
-            earlier -= n
         if not creates:
             return None
         chosen = creates[PARAMS.unpack_from(d, 104)[7] % len(creates)]
-        created = self.tx(chosen).launch
+        created = self._creates.get(chosen) or self._older_creates.get(chosen)
+        if created is None:
+            created = self.tx(chosen).launch
         assert created is not None and created.mint is not None
         return chosen, created
 
@@ -394,6 +506,18 @@ class SyntheticGenerator:
 _REPEATED_LAUNCHES = frozenset(truth.LAUNCH_KINDS - {truth.TRUNCATED_LAUNCH})
 #: pump.fun creates whose mint the job sees, so a later graduation of it is a graduation to it.
 _GRADUATING = frozenset({truth.PUMP_CREATE, truth.PUMP_CREATE_V2})
+
+
+# What a generator keeps, per generation (the older generation is dropped whole), so that its
+# memory stays flat: what is not kept is drawn again, the same. pump.fun creates' truths (for
+# the graduations, which pool one of the creates since the partition's previous graduation);
+_REMEMBERED = 2048
+# blocks of heads (the frames in the works); the launches of blocks (for the lookbacks: 256
+# blocks are 16,384 frames of a partition);
+_REMEMBERED_BLOCKS = 8
+_REMEMBERED_LAUNCH_LISTS = 256
+# the latest launches, whole (a duplicate repeating the latest launch looks 256 frames back).
+_REMEMBERED_LAUNCHES = 64
 
 
 def _threshold(share: float) -> int:

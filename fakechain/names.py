@@ -1,19 +1,18 @@
 """Token names, symbols, metadata URIs and buy sizes, the way launchers tend to pick them.
 
-Faker supplies the words; the choices of style are seeded, so the same seed names the same tokens.
+Faker supplies the words (its en_US lists, read once); the launch's own draw picks them and the
+style, so the same seed names the same tokens.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import random
-from typing import TYPE_CHECKING
 
 from solwire.base58 import ALPHABET
 from solwire.programs import LAMPORTS_PER_SOL
-
-if TYPE_CHECKING:
-    from faker import Faker
 
 
 def initial_buy_lamports(rng: random.Random) -> int:
@@ -26,27 +25,66 @@ def initial_buy_lamports(rng: random.Random) -> int:
 _NAME_PREFIXES = ("Baby", "Little", "Based", "Super", "Lil", "King", "Mega", "Dr", "Sir", "Giga")
 _NAME_SUFFIXES = ("Coin", "Inu", "AI", "Cat", "Dog", "Frog", "2.0", "on Sol", "Token")
 _EMOJIS = ("\U0001f680", "\U0001f438", "\U0001f525", "\U0001f436", "\U0001f48e")
-_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+# base32 (CIDv1) and base58 (CIDv0) digits spelled from random bytes by one translate each
+_BASE32_TABLE = bytes(ord("abcdefghijklmnopqrstuvwxyz234567"[i % 32]) for i in range(256))
+_BASE58_TABLE = bytes(ord(ALPHABET[i % 58]) for i in range(256))
 
 
-def identity(fake: Faker, current: bool) -> tuple[str, str, str]:
-    """Name, symbol and metadata URI of a token, the way launchers tend to pick them."""
-    r = fake.random
+class _Words:
+    """Faker's en_US word lists, read once: the launch's own draw picks from them, so no Faker
+    instance is seeded per launch (that cost more than the rest of a launch)."""
+
+    def __init__(self) -> None:
+        from faker.providers.color.en_US import Provider as Colors
+        from faker.providers.company.en_US import Provider as Companies
+        from faker.providers.lorem.en_US import Provider as Lorem
+        from faker.providers.person.en_US import Provider as People
+
+        self.words: tuple[str, ...] = tuple(Lorem.word_list)
+        # first names weighted by frequency, as Faker draws them
+        self.first_names: tuple[str, ...] = tuple(People.first_names)
+        cumulative, running = [], 0.0
+        for weight in People.first_names.values():
+            running += weight
+            cumulative.append(running)
+        self.first_name_weights: tuple[float, ...] = tuple(cumulative)
+        self.colors: tuple[str, ...] = tuple(Colors.all_colors)
+        self.catch_phrase: tuple[tuple[str, ...], ...] = tuple(
+            tuple(words) for words in Companies.catch_phrase_words
+        )
+
+
+@functools.cache
+def _words() -> _Words:
+    return _Words()
+
+
+def identity(r: random.Random, current: bool) -> tuple[str, str, str]:
+    """Name, symbol and metadata URI of a token, the way launchers tend to pick them (Faker's
+    en_US words, drawn by `r`)."""
+    lists = _words()
+    words_list = lists.words
+
+    def first_name() -> str:
+        weights = lists.first_name_weights
+        at = bisect.bisect(weights, r.random() * weights[-1])
+        return lists.first_names[min(at, len(weights) - 1)]
+
     style = r.random()
     if style < 0.28:
-        words = [fake.word()]
+        words = [r.choice(words_list)]
     elif style < 0.46:
-        words = [fake.word(), fake.word()]
+        words = [r.choice(words_list), r.choice(words_list)]
     elif style < 0.58:
-        words = [fake.first_name()]
+        words = [first_name()]
     elif style < 0.68:
-        words = [r.choice(_NAME_PREFIXES), fake.first_name()]
+        words = [r.choice(_NAME_PREFIXES), first_name()]
     elif style < 0.78:
-        words = [fake.word(), r.choice(_NAME_SUFFIXES)]
+        words = [r.choice(words_list), r.choice(_NAME_SUFFIXES)]
     elif style < 0.88:
-        words = [fake.color_name(), fake.word()]
+        words = [r.choice(lists.colors), r.choice(words_list)]
     else:
-        words = fake.catch_phrase().split()[:3]
+        words = [r.choice(part) for part in lists.catch_phrase]
     case = r.random()
     if case < 0.15:
         name = " ".join(words).upper()
@@ -66,9 +104,9 @@ def identity(fake: Faker, current: bool) -> tuple[str, str, str]:
         symbol = "".join(letters)[: r.randint(3, 6)].upper()
     symbol = symbol or "TKN"
     if current or r.random() < 0.3:
-        cid = "bafkrei" + "".join(r.choices(_BASE32, k=52))
+        cid = "bafkrei" + r.randbytes(52).translate(_BASE32_TABLE).decode("ascii")
         host = "https://ipfs.io/ipfs/"
     else:
-        cid = "Qm" + "".join(r.choices(ALPHABET, k=44))
+        cid = "Qm" + r.randbytes(44).translate(_BASE58_TABLE).decode("ascii")
         host = r.choice(("https://cf-ipfs.com/ipfs/", "https://ipfs.io/ipfs/"))
     return name, symbol, host + cid

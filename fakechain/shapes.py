@@ -5,6 +5,10 @@ trees, copying a real mainnet capture: which programs run at which depth, what t
 the compute units the SPL programs charge (constant per instruction on mainnet). Rendering them
 with `solwire.logs.render_logs` gives the transaction's log lines. `extra` shifts the
 launchpad program's own cost so that consecutive synthetic transactions do not look cloned.
+
+Where a builder takes event bytes it also takes a `str`: the base64 text itself, or a template
+placeholder (`fakechain.templates.slot`), so the encoder can render a shape once and fill in the
+drawn events later.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import functools
 
 from solwire.logs import (
+    DATA_PREFIX,
+    LOG_PREFIX,
     Invoke,
     anchor_error_line,
     program_data_line,
@@ -131,17 +137,25 @@ def _pump(
     return Invoke(PUMP_FUN_PROGRAM, body, cost, returns, fails_with)
 
 
-def _event_legacy(event: bytes) -> tuple[str | Invoke, ...]:
+#: An event as bytes, or its base64 text (or a template slot) as a str.
+Event = bytes | str
+
+
+def _data_line(event: Event) -> str:
+    return DATA_PREFIX + event if isinstance(event, str) else program_data_line(event)
+
+
+def _event_legacy(event: Event) -> tuple[str | Invoke, ...]:
     """The 2024 program emits its event after the self-CPI."""
-    return (_PUMP_EVENT_CPI_LEGACY, program_data_line(event))
+    return (_PUMP_EVENT_CPI_LEGACY, _data_line(event))
 
 
-def _event(event: bytes) -> tuple[str | Invoke, ...]:
+def _event(event: Event) -> tuple[str | Invoke, ...]:
     """The current program emits its event before the self-CPI."""
-    return (program_data_line(event), _PUMP_EVENT_CPI)
+    return (_data_line(event), _PUMP_EVENT_CPI)
 
 
-def pump_create_legacy(create_event: bytes, extra: int = 0) -> Invoke:
+def pump_create_legacy(create_event: Event, extra: int = 0) -> Invoke:
     """pump.fun ``create`` (2024): SPL Token mint, Metaplex metadata, event after the self-CPI."""
     steps: tuple[str | Invoke, ...] = (
         SYSTEM_IX,
@@ -155,7 +169,7 @@ def pump_create_legacy(create_event: bytes, extra: int = 0) -> Invoke:
     return _pump("Create", (*steps, *_event_legacy(create_event)), 51622 + extra)
 
 
-def pump_create_v2(create_event: bytes, extra: int = 0) -> Invoke:
+def pump_create_v2(create_event: Event, extra: int = 0) -> Invoke:
     """pump.fun ``create_v2`` (2025-): Token-2022 mint with metadata extension, event before
     the self-CPI."""
     steps: tuple[str | Invoke, ...] = (
@@ -173,29 +187,31 @@ def pump_create_v2(create_event: bytes, extra: int = 0) -> Invoke:
     return _pump("CreateV2", (*steps, *_event(create_event)), 64490 + extra)
 
 
-def pump_buy_legacy(trade_event: bytes, extra: int = 0) -> Invoke:
+def pump_buy_legacy(trade_event: Event, extra: int = 0) -> Invoke:
     """pump.fun ``buy`` (2024 program): token transfer, two SOL transfers, event."""
     steps = (_TRANSFER, SYSTEM_IX, SYSTEM_IX, *_event_legacy(trade_event))
     return _pump("Buy", steps, 29009 + extra)
 
 
-def pump_sell_legacy(trade_event: bytes, extra: int = 0) -> Invoke:
+def pump_sell_legacy(trade_event: Event, extra: int = 0) -> Invoke:
     return _pump("Sell", (_TRANSFER, *_event_legacy(trade_event)), 25270 + extra)
 
 
-def pump_buy(trade_event: bytes, extra: int = 0) -> Invoke:
+def pump_buy(trade_event: Event, extra: int = 0) -> Invoke:
     """pump.fun ``buy`` (current program): fee lookup, Token-2022 transfer, SOL transfers to the
     curve, the fee recipients and the creator vault, event before the self-CPI."""
     steps = (SYSTEM_IX, _GET_FEES, _TRANSFER_CHECKED_2022, *(SYSTEM_IX,) * 5, *_event(trade_event))
     return _pump("Buy", steps, 63106 + extra)
 
 
-def pump_sell(trade_event: bytes, extra: int = 0) -> Invoke:
+def pump_sell(trade_event: Event, extra: int = 0) -> Invoke:
     steps = (_GET_FEES, _TRANSFER_CHECKED_2022, *_event(trade_event))
     return _pump("Sell", steps, 41230 + extra)
 
 
-def pump_buy_failing(sol_cap: int, sol_needed: int, legacy: bool, extra: int = 0) -> Invoke:
+def pump_buy_failing(
+    sol_cap: int | str, sol_needed: int | str, legacy: bool, extra: int = 0
+) -> Invoke:
     """A pump.fun buy that stops on the slippage check (``TooMuchSolRequired``, 6002)."""
     error = anchor_error_line(
         "programs/pump/src/lib.rs",
@@ -211,7 +227,11 @@ def pump_buy_failing(sol_cap: int, sol_needed: int, legacy: bool, extra: int = 0
     return _pump("Buy", steps, 50559 + extra, PUMP_FEES_RETURN, PUMP_TOO_MUCH_SOL)
 
 
-def raydium_swap_direct(ray_log: bytes, extra: int = 0) -> list[Invoke]:
+def _ray_log(ray_log: Event) -> str:
+    return LOG_PREFIX + "ray_log: " + ray_log if isinstance(ray_log, str) else ray_log_line(ray_log)
+
+
+def raydium_swap_direct(ray_log: Event, extra: int = 0) -> list[Invoke]:
     """A swap sent straight to Raydium AMM v4, wrapping SOL in a temporary account."""
     return [
         COMPUTE_BUDGET_IX,
@@ -220,7 +240,7 @@ def raydium_swap_direct(ray_log: bytes, extra: int = 0) -> list[Invoke]:
         _token("Instruction: InitializeAccount", 3443),
         Invoke(
             RAYDIUM_AMM_V4_PROGRAM,
-            (ray_log_line(ray_log), _TRANSFER_OTHER, _TRANSFER),
+            (_ray_log(ray_log), _TRANSFER_OTHER, _TRANSFER),
             22195 + extra,
         ),
         _token("Instruction: CloseAccount", 2915),
@@ -229,9 +249,14 @@ def raydium_swap_direct(ray_log: bytes, extra: int = 0) -> list[Invoke]:
 
 
 def raydium_swap_routed(
-    ray_log: bytes, amount_in: int, minimum_out: int, out: int, extra: int = 0
+    ray_log: Event,
+    amount_in: int | str,
+    minimum_out: int | str,
+    out: int | str,
+    extra: int = 0,
 ) -> list[Invoke]:
-    """A swap through Raydium's router, which calls AMM v4 at depth 2."""
+    """A swap through Raydium's router, which calls AMM v4 at depth 2 (the amounts as numbers,
+    or as template slots)."""
     route = Invoke(
         RAYDIUM_ROUTE_PROGRAM,
         (
@@ -242,7 +267,7 @@ def raydium_swap_routed(
             ATA_CREATE_LEGACY,
             Invoke(
                 RAYDIUM_AMM_V4_PROGRAM,
-                (ray_log_line(ray_log), _TRANSFER, _TRANSFER_OTHER),
+                (_ray_log(ray_log), _TRANSFER, _TRANSFER_OTHER),
                 21158 + extra,
             ),
             program_log(f"{amount_in} -> {out}"),

@@ -65,7 +65,7 @@ class SyntheticPartition(StatefulSourcePartition[RawFrame, int]):
             end = min(end, due)
             if end <= k:
                 return []
-        # the generator (and its Faker) belongs to the thread that runs this batch
+        # the generator (and its caches) belongs to the thread that runs this batch
         payload = generator_for(*self._stream).payload
         p, n = self._partition, self._partitions
         batch = [RawFrame(payload(p + i * n), now, "synthetic") for i in range(k, end)]

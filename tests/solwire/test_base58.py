@@ -12,7 +12,7 @@ from solwire.base58 import b58decode, b58decode_python, b58encode, b58encode_pyt
 
 
 @given(st.binary(max_size=400))
-def test_decoders_agree_with_the_reference(raw: bytes) -> None:
+def test_encoders_and_decoders_agree_with_the_reference(raw: bytes) -> None:
     text = b58encode(raw)
     assert text == base58.b58encode(raw).decode() == b58encode_python(raw)
     assert b58decode(text) == raw
