@@ -142,6 +142,9 @@ class SnifferConfig(BaseSettings):
     batch_timeout_ms: int = Field(10, gt=0)
     send_max_retries: int = Field(3, ge=0)
     send_retry_delay_us: int = Field(100, ge=0)
+    #: The retry delay's growth factor after each retry (1 = fixed, the seed's) and its cap.
+    send_retry_backoff: float = Field(1.0, ge=1.0, le=100.0, allow_inf_nan=False)
+    send_retry_max_delay_ms: int = Field(1000, gt=0)
     stream_buffer_capacity: int = Field(2048, gt=0)
     drop_policy: Literal["drop_oldest", "drop_newest", "block"] = "drop_newest"
     batch_send_mode: Literal["sync", "async"] = "sync"

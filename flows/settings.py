@@ -63,6 +63,8 @@ def delivery_settings(config: SnifferConfig) -> DeliverySettings:
         slice_s=config.batch_timeout_ms / 1e3,
         max_retries=config.send_max_retries,
         retry_delay_s=config.send_retry_delay_us / 1e6,
+        retry_backoff=config.send_retry_backoff,
+        retry_max_delay_s=config.send_retry_max_delay_ms / 1e3,
         max_age_s=config.max_candidate_age_ms / 1e3,
         rate_limit=config.sink_rate_limit,
         shutdown_timeout_s=config.graceful_shutdown_timeout_ms / 1e3,

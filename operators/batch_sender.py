@@ -23,6 +23,16 @@ log = logging.getLogger(__name__)
 Settle = Callable[[list[Candidate]], None]
 
 
+def retry_delay(previous_s: float, backoff: float, cap_s: float) -> float:
+    """The delay before the next retry: the previous one times `backoff`, capped at `cap_s`
+    (the contract's ``send_retry_backoff`` / ``send_retry_max_delay_ms``). A first delay above
+    the cap is kept as configured: the cap bounds the growth, it does not shorten the seed's
+    own ``send_retry_delay_us``."""
+    if backoff <= 1.0:
+        return previous_s
+    return max(previous_s, min(previous_s * backoff, cap_s))
+
+
 def _nothing_to_settle(candidates: list[Candidate]) -> None:
     return None
 
@@ -36,6 +46,9 @@ class BatchSender:
     _: KW_ONLY
     max_retries: int
     retry_delay_s: float
+    #: The delay's growth factor after each retry (1: the seed's fixed delay) and its cap.
+    retry_backoff: float = 1.0
+    retry_max_delay_s: float = 1.0
     max_age_s: float = 0.0
     dead_letter: DeadLetterWriter | None = None
     clock: Callable[[], float] = time.time
@@ -75,6 +88,7 @@ class BatchSender:
     def _send_with_retries(self, batch: Batch) -> tuple[Exception | None, int]:
         """The final error (None once delivered) and the retries made, which is fewer than
         `max_retries` for an error that is not retryable (the log line reports it)."""
+        delay = self.retry_delay_s
         for attempt in range(self.max_retries + 1):
             try:
                 self.transport.send(batch)
@@ -86,8 +100,9 @@ class BatchSender:
                 if attempt == self.max_retries:
                     return exc, attempt
             self.metrics.send_retries.inc()
-            if self.retry_delay_s > 0:
-                self.sleep(self.retry_delay_s)
+            if delay > 0:
+                self.sleep(delay)
+            delay = retry_delay(delay, self.retry_backoff, self.retry_max_delay_s)
         raise AssertionError("unreachable: the loop returns on its last attempt")
 
     def _count_sent(self, batch: Batch, settle: Settle) -> None:

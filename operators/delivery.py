@@ -84,6 +84,8 @@ class DeliverySettings:
     slice_s: float = 0.010
     max_retries: int = 3
     retry_delay_s: float = 100e-6
+    retry_backoff: float = 1.0
+    retry_max_delay_s: float = 1.0
     #: 0 = candidates never go stale.
     max_age_s: float = 0.0
     #: candidates per second; 0 = no rate limit.
@@ -242,6 +244,8 @@ def delivery_builder(
             metrics,
             max_retries=settings.max_retries,
             retry_delay_s=settings.retry_delay_s,
+            retry_backoff=settings.retry_backoff,
+            retry_max_delay_s=settings.retry_max_delay_s,
             max_age_s=settings.max_age_s,
             dead_letter=dead_letter,
         )

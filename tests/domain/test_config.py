@@ -31,12 +31,15 @@ CONTRACT_DEFAULTS = {
     "replay_rate": 0,
     "dead_letter_path": None,
     "snapshot_path": None,
+    "send_retry_backoff": 1.0,
+    "send_retry_max_delay_ms": 1000,
 }
 
 PROJECT_FIELDS = (
     "synthetic_rate synthetic_launch_ratio synthetic_total synthetic_seed synthetic_partitions "
     "replay_path replay_rate ws_url ws_programs sink_path sink_url sink_topic sink_rate_limit "
-    "sink_delay_ms metrics_host metrics_port snapshot_path max_candidate_age_ms dead_letter_path"
+    "sink_delay_ms metrics_host metrics_port snapshot_path max_candidate_age_ms dead_letter_path "
+    "send_retry_backoff send_retry_max_delay_ms"
 ).split()
 
 
@@ -281,3 +284,12 @@ def test_each_unknown_launchpad_is_one_line_naming_it() -> None:
     assert problem.startswith("launchpads='': at least one launchpad is needed")
     [problem] = problems_of({"SNIFFER_LAUNCHPADS": '["pump_fun"'})
     assert problem.startswith("launchpads='[\"pump_fun\"': not a JSON list")
+
+
+def test_the_retry_backoff_is_a_factor_of_at_least_one() -> None:
+    [problem] = problems_of({"SNIFFER_SEND_RETRY_BACKOFF": "0.5"})
+    assert problem.startswith("send_retry_backoff='0.5': ")
+    config = load_config(
+        {"SNIFFER_SEND_RETRY_BACKOFF": "2", "SNIFFER_SEND_RETRY_MAX_DELAY_MS": "50"}
+    )
+    assert (config.send_retry_backoff, config.send_retry_max_delay_ms) == (2.0, 50)

@@ -198,6 +198,29 @@ def test_a_permanent_error_is_not_retried(metrics: Metrics) -> None:
     assert all(reason.startswith("send_failed") for reason, _ in dead.entries())
 
 
+def test_the_retry_delay_grows_by_the_backoff_up_to_its_cap(metrics: Metrics) -> None:
+    # send_retry_delay_us 100 000, send_retry_backoff 2, send_retry_max_delay_ms 500: a sink
+    # that is down for five attempts is waited for 0.1, 0.2, 0.4, 0.5, 0.5 s, then delivered.
+    clock = FakeClock(T0 + 10)
+    transport = FlakyTransport([SendError("down")] * 5)
+    sender = BatchSender(
+        transport, metrics, max_retries=6, retry_delay_s=0.1, retry_backoff=2.0,
+        retry_max_delay_s=0.5, clock=clock, sleep=clock.sleep,
+    )  # fmt: skip
+    sender.send(HIGH, candidates(0))
+
+    assert clock.sleeps == [pytest.approx(s) for s in (0.1, 0.2, 0.4, 0.5, 0.5)]
+    assert transport.sent() == ["sig0"]
+    assert metric(metrics, "sniffer_send_retries_total") == 5
+
+
+def test_the_default_backoff_keeps_the_seeds_fixed_delay(metrics: Metrics) -> None:
+    clock = FakeClock(T0 + 10)
+    transport = FlakyTransport([SendError("busy")] * 3)
+    new_sender(transport, metrics, clock, retry_delay_s=0.002).send(HIGH, candidates(0))
+    assert clock.sleeps == [pytest.approx(0.002)] * 3
+
+
 def test_a_zero_retry_delay_retries_without_sleeping(metrics: Metrics) -> None:
     clock = FakeClock(T0 + 10)
     transport = FlakyTransport([SendError("busy")] * 2)
