@@ -98,3 +98,82 @@ def test_a_full_frame_reads_the_launch_from_the_instruction_when_the_logs_are_go
         outcome = decode_frame(frame(FRAME_FORMATS[fmt](result)), DETECTED_AT)
         assert isinstance(outcome, Launch), (entry["file"], outcome)
         assert outcome.mint == entry["mint"], entry["file"]
+
+
+#: Every real sample by signature, with what a correct detector reports from its full frame
+#: (launchpad, mint), or None for a failed transaction: written out here so that a manifest
+#: change cannot silently change what the tests expect.
+EXPECTED = {
+    "2G2YFBmJBjeUMjBW73RvpNJqKq9eEsZ6DtASecvgTQvKM6JZPQQtc3teHDtLvxUgycJxxygyXy2bpcKc4RtAcYw8": (
+        "pump_fun",
+        "4wGfgnszUdCJeHvhWPAH9mRZYpxLm39VZkZ7Sjdcpump",
+    ),
+    "38j2VLxLmKvytugUhgMv8tanS3ai18znhpkALcgJFFegyWBYKYsrkW9NdUdUDhW2sBatQ8NJEHzzD5rHTDnrGxDJ": (
+        "pump_fun",
+        "CoZxFKaLnCr3Q1dfEix9NctWrGjNpkbzJcnEqQuypump",
+    ),
+    "3AgrmuGjTL4tThqNambGywNyZ6gYhro7hRBpUFCLGr7J62yMD4LHdSwqkFgCJir72HdsN62H8bYkjX4ipZDryDxD": (
+        "pump_fun",
+        "GNNDsp9BtAdbYxB343khJZBUkgRWiuotXmVu7qunpump",
+    ),
+    "3MwqHs2YKFFAkr6cAaDPd2ewjserQdm2kxFjkpwikjofHx8sZxRLVsjtvRgV6uJ337edbwNXBQ3yugidhnozXar4": (
+        "pump_fun",
+        "2LrctjjQPFmy59zdZ7vAHiHZ8RXy5ujm2yiroWi3pump",
+    ),
+    "3TZNP9rM7fNdbNth4cjPWRrpZQRHUrfZsjwQH3JE42FrpkMqmjYUzf4UwLF6uTiupig6ZSsDxhZJAyhfN1E3jz4A": (
+        "pump_fun",
+        "8xn5GuFnmMwzi25FA4xgJGE1MKyMZTLQUAVf4LUCpump",
+    ),
+    "4DqRrNJWhS3snWEAr64Mzefq6kjipzxLWVRFebETM5KgAqRK4k5j3YYfp22Bwi1XQLFLS6erYhSnZp9LCrfuEGU5": (
+        "pump_fun",
+        "G7817biL7NygkkjKqkT5kCWsfwKV94sAbf6CcSRspump",
+    ),
+    "56L2Dtm4jeeYLtFqfVYMvzuvquMBMrLmUmWAKMjHBgSG398RnWU38dkLthbNm5Qs7v5ziATCNoLdnseo4Dvc8xLQ": (
+        "pump_fun",
+        "EVZkDqgwNKGeUPZq9KwPEqiTD6YQz2GKHFNqeMQDpump",
+    ),
+    "5TszGhT2Qd6ivqkp7WKedhaXbB6f93PdoBSS8yLMcWZseTqRAzbDrL9BfvXfv68YyvVZUC5RYKb2spBfQsp8MMdg": (
+        "pump_fun",
+        "8x6ZTAvz3EWE4dgDs3ZyN9U4W6d5z6LkHVgihSv6pump",
+    ),
+    "5km9pHejwA7EJqsLKfkRZ4ELQnbmCFR3kMWbeSSr8fj9pYNHymq64ky1vpyBGfcGHL24FWiCFbsBjg7be6Mix1jZ": (
+        "pump_fun",
+        "47PWxPvFKCxHiZnH9xYqjeCSstqicsdWqgoKmQFbpump",
+    ),
+    "CCQnP4wEUuNE915jqo7b2LFVhzayiWMuDGhmLiYKkx8YcajiPWEhBayFhZmMe9DZfbEHpsmgq8hAcEuZWargyhM": (
+        "pump_fun",
+        "CD2bcj5woiE9RjrhDwyGM6uCjvTomMdXPciUpmnKpump",
+    ),
+    "2MfmZSU8mWEbskNHAxQGphAyB5x72SC2HYuAkLeSyH6MjttUHqUjm24wPMeH7zrCoQoYFwbLeiFE571mc8WvgZyL": (
+        "pump_fun",
+        "9VnZJfLDZDoJT5sx3pQYgS4xTJyJbJVxrZe66HH2pump",
+    ),
+    "2dabmQiykzC1tsNmgtRFbsRJjEKMfUySgScJc2J2uq8CQtoXWZ3YyT99p3nVuCXifEhLkyUe4Sf4nfe2UkFT8AJr": (
+        "pump_fun",
+        None,
+    ),
+    "3GufGVVRrnrH1Yuto57jDeTKXeki6ooE9w6h4qYRvNm5FcCpxwDHNvzHXdpAMbxRmukWJpSPHUKHEjnFTCC979ka": (
+        "pump_fun",
+        None,
+    ),
+    "4Qg8NDcsfNerhfopXxPc5jLy8CazF7LiNcCsHiujTaHDeKW9Qtpoqatsm1wBhakHTBXvg86SijXvHZXQ7dKPcQay": (
+        "pump_fun",
+        "PuuQ746gUr4mUkMzZhaYkgQomxQNpVgQfdEmZUVpump",
+    ),
+    "2FG9RsWQ6Gz9JNT8K1rwTiypfkAjDFSe4xdGwp1uJYTnZu8tDCkNmpXyNX89S6b7iXZfJA4eTCgtrhSQkvfJmvPi": (
+        "raydium_launchlab",
+        "H4Jz31z5JKrPKtbndUqvpj29KK6kMFdcnduwgmMu6BPE",
+    ),
+}
+
+
+@pytest.mark.parametrize("signature", sorted(EXPECTED), ids=lambda s: s[:12])
+def test_each_real_sample_gives_its_named_outcome(signature: str) -> None:
+    entry = MANIFEST[signature]
+    launchpad, mint = EXPECTED[signature]
+    outcome = _decode(entry, "getTransaction")
+    if entry["failed"]:
+        assert mint is None and outcome is None
+        return
+    assert isinstance(outcome, Launch)
+    assert (outcome.signature, outcome.launchpad, outcome.mint) == (signature, launchpad, mint)
